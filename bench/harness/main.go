@@ -1,0 +1,213 @@
+// Command harness measures how fast a wait command notices a target that
+// becomes ready, without polling the waiter: it blocks in wait4 on the
+// waiter, so the figure is the waiter's own latency.
+//
+//	harness tcp  [-n N] -- CMD... ({addr} is replaced by 127.0.0.1:PORT)
+//	harness http [-n N] -- CMD... ({url} is replaced by http://127.0.0.1:PORT/healthz)
+//	harness many [-targets 1000] -- CMD... (the targets are appended)
+//
+// It prints one line: p50/p90/max latency in ms, CPU ms per second waited
+// and peak RSS.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprintln(os.Stderr, "usage: harness tcp|http|many [flags] -- CMD...")
+		os.Exit(2)
+	}
+	mode := os.Args[1]
+	fs := flag.NewFlagSet(mode, flag.ExitOnError)
+	n := fs.Int("n", 10, "trials")
+	minDelay := fs.Duration("min-delay", time.Second, "shortest time before the target opens")
+	maxDelay := fs.Duration("max-delay", 3*time.Second, "longest time before the target opens")
+	targets := fs.Int("targets", 1000, "targets for the many mode")
+	fs.Parse(os.Args[2:])
+	cmd := fs.Args()
+	var res []trial
+	for i := 0; i < *n; i++ {
+		delay := *minDelay + time.Duration(rand.Int64N(int64(*maxDelay-*minDelay)+1))
+		var t trial
+		var err error
+		switch mode {
+		case "tcp", "http":
+			t, err = single(mode, cmd, delay)
+		case "many":
+			t, err = many(cmd, *targets, delay)
+		default:
+			err = fmt.Errorf("unknown mode %q", mode)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "harness:", err)
+			os.Exit(1)
+		}
+		res = append(res, t)
+	}
+	report(mode, cmd, res)
+}
+
+type trial struct {
+	latency, waited time.Duration
+	cpu             time.Duration
+	maxRSSKiB       int64
+}
+
+// single runs one waiter against one target that becomes ready after delay:
+// until then the port refuses (bound, not listening).
+func single(mode string, cmd []string, delay time.Duration) (trial, error) {
+	fd, addr, err := reserve()
+	if err != nil {
+		return trial{}, err
+	}
+	defer syscall.Close(fd)
+	p, err := start(cmd, "{addr}", addr, "{url}", "http://"+addr+"/healthz")
+	if err != nil {
+		return trial{}, err
+	}
+	started := time.Now()
+	time.Sleep(delay)
+	ln, err := listen(fd)
+	if err != nil {
+		p.Process.Kill()
+		return trial{}, err
+	}
+	defer ln.Close()
+	ready := time.Now()
+	if mode == "http" {
+		go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	} else {
+		go acceptAll(ln)
+	}
+	return finish(p, started, ready)
+}
+
+// many runs one waiter against n targets that all become ready after delay.
+func many(cmd []string, n int, delay time.Duration) (trial, error) {
+	fds := make([]int, n)
+	args := slices.Clone(cmd)
+	for i := range fds {
+		fd, addr, err := reserve()
+		if err != nil {
+			return trial{}, err
+		}
+		defer syscall.Close(fd)
+		fds[i] = fd
+		args = append(args, "tcp://"+addr)
+	}
+	p, err := start(args)
+	if err != nil {
+		return trial{}, err
+	}
+	started := time.Now()
+	time.Sleep(delay)
+	ready := time.Now()
+	for _, fd := range fds {
+		ln, err := listen(fd)
+		if err != nil {
+			p.Process.Kill()
+			return trial{}, err
+		}
+		defer ln.Close()
+		go acceptAll(ln)
+	}
+	return finish(p, started, ready)
+}
+
+func start(cmd []string, replace ...string) (*exec.Cmd, error) {
+	r := strings.NewReplacer(replace...)
+	argv := make([]string, len(cmd))
+	for i, a := range cmd {
+		argv[i] = r.Replace(a)
+	}
+	p := exec.Command(argv[0], argv[1:]...)
+	p.Stdout, p.Stderr = nil, nil
+	return p, p.Start()
+}
+
+// finish blocks until the waiter exits and measures it.
+func finish(p *exec.Cmd, started, ready time.Time) (trial, error) {
+	err := p.Wait()
+	done := time.Now()
+	if err != nil {
+		return trial{}, fmt.Errorf("waiter failed: %v", err)
+	}
+	ru := p.ProcessState.SysUsage().(*syscall.Rusage)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return trial{latency: done.Sub(ready), waited: done.Sub(started), cpu: cpu, maxRSSKiB: int64(ru.Maxrss)}, nil
+}
+
+// reserve binds a loopback port without listening: connects are refused
+// until listen, and the port is known in advance.
+func reserve() (int, string, error) {
+	fd, err := syscall.Socket(syscall.AF_INET, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, "", err
+	}
+	if err := syscall.Bind(fd, &syscall.SockaddrInet4{Addr: [4]byte{127, 0, 0, 1}}); err != nil {
+		syscall.Close(fd)
+		return 0, "", err
+	}
+	sa, _ := syscall.Getsockname(fd)
+	return fd, fmt.Sprintf("127.0.0.1:%d", sa.(*syscall.SockaddrInet4).Port), nil
+}
+
+func listen(fd int) (net.Listener, error) {
+	if err := syscall.Listen(fd, 1024); err != nil {
+		return nil, err
+	}
+	dup, err := syscall.Dup(fd)
+	if err != nil {
+		return nil, err
+	}
+	f := os.NewFile(uintptr(dup), "listener")
+	defer f.Close()
+	return net.FileListener(f)
+}
+
+func acceptAll(ln net.Listener) {
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		c.Close()
+	}
+}
+
+func report(mode string, cmd []string, res []trial) {
+	lat := make([]float64, len(res))
+	var cpu, waited time.Duration
+	var rss int64
+	for i, t := range res {
+		lat[i] = float64(t.latency.Microseconds()) / 1000
+		cpu += t.cpu
+		waited += t.waited
+		rss = max(rss, t.maxRSSKiB)
+	}
+	slices.Sort(lat)
+	p := func(q float64) float64 { return lat[int(q*float64(len(lat)-1))] }
+	fmt.Printf("%s latency_ms p50=%.0f p90=%.0f max=%.0f cpu_ms_per_s_waited=%.2f max_rss_mib=%.1f n=%d cmd=%s\n",
+		mode, median(lat), p(0.9), lat[len(lat)-1],
+		float64(cpu.Microseconds())/1000/waited.Seconds(), float64(rss)/1024, len(res), strings.Join(cmd, " "))
+}
+
+func median(sorted []float64) float64 {
+	n := len(sorted)
+	if n%2 == 1 {
+		return sorted[n/2]
+	}
+	return (sorted[n/2-1] + sorted[n/2]) / 2
+}

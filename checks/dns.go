@@ -1,0 +1,391 @@
+package checks
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/miekg/dns"
+)
+
+// defaultResolvConf is where a pod's resolver configuration lives.
+const defaultResolvConf = "/etc/resolv.conf"
+
+// maxServers is glibc's MAXNS: nameservers past the third are ignored.
+const maxServers = 3
+
+// DNSOptions configures dns:// targets. The zero value waits for at least one
+// A or AAAA record, using the servers, search list and ndots of
+// /etc/resolv.conf.
+type DNSOptions struct {
+	// Type is the record type to wait for: "A", "AAAA", "CNAME", "SRV",
+	// "TXT" or "MX", in any case. Empty means A or AAAA, like getaddrinfo.
+	Type string
+	// MinRecords is how many records the name needs; 0 means 1. A headless
+	// service uses it to wait for N endpoints.
+	MinRecords int
+	// Expect lists values that must all be among the answers: an IP, a
+	// CNAME or MX host, an SRV "target:port" or bare target, or a TXT text.
+	// They compare case-insensitively, ignoring any trailing dot on names.
+	Expect []string
+	// Server is a nameserver "IP" or "IP:PORT" (default port 53) that
+	// replaces the resolv.conf nameservers. IPv6 is written "[::1]:53".
+	Server string
+	// ResolvConf is the resolver configuration file; empty means
+	// /etc/resolv.conf.
+	ResolvConf string
+}
+
+// DNS checks that a name resolves, after applying the search list and ndots
+// of resolv.conf the way a pod's glibc resolver does.
+type DNS struct {
+	target     string
+	name       string           // as given, for messages
+	qtype      uint16           // record type asked first
+	anyAddr    bool             // A or AAAA: ask AAAA when A is not enough
+	minRecords int              // at least 1
+	expect     []string         // normalized with norm
+	servers    []netip.AddrPort // in resolv.conf order
+	candidates []string         // fully qualified, in the order to try them
+	bufs       sync.Pool        // of *readBatch, reused between attempts
+}
+
+// newDNS builds the check for target, dns://NAME. Everything that does not
+// change between attempts, resolv.conf included, is worked out here once.
+func newDNS(target, name string, o DNSOptions) (Checker, error) {
+	if err := checkName(name); err != nil {
+		return nil, usageErrorf(target, "%v", err)
+	}
+	if o.MinRecords < 0 {
+		return nil, usageErrorf(target, "min records %d is negative", o.MinRecords)
+	}
+	d := &DNS{target: target, name: name, minRecords: max(o.MinRecords, 1)}
+	var ok bool
+	if d.qtype, d.anyAddr, ok = parseType(o.Type); !ok {
+		return nil, usageErrorf(target, "unknown record type %q (want A, AAAA, CNAME, SRV, TXT or MX)", o.Type)
+	}
+	if d.qtype == dns.TypeCNAME && d.minRecords > 1 {
+		return nil, usageErrorf(target, "min records %d can never be met: a name has at most one CNAME", d.minRecords)
+	}
+	for _, e := range o.Expect {
+		v, err := d.normExpect(e)
+		if err != nil {
+			return nil, usageErrorf(target, "%v", err)
+		}
+		d.expect = append(d.expect, v)
+	}
+	cfg, err := loadResolver(o)
+	if err != nil {
+		return nil, usageErrorf(target, "%v", err)
+	}
+	d.servers = cfg.servers
+	for _, c := range cfg.NameList(name) {
+		// Search domains can push a name past 255 octets; glibc skips those.
+		if _, ok := dns.IsDomainName(c); ok {
+			d.candidates = append(d.candidates, c)
+		}
+	}
+	if len(d.candidates) == 0 {
+		return nil, usageErrorf(target, "name %q is too long", name)
+	}
+	d.bufs.New = newReadBatch
+	return d, nil
+}
+
+// checkName rejects names that cannot be asked for. dns.IsDomainName accepts
+// almost any bytes, so ports, paths and spaces, which are always typos here,
+// are rejected explicitly.
+func checkName(name string) error {
+	if name == "" {
+		return errors.New("missing name: want dns://NAME")
+	}
+	if i := strings.IndexAny(name, ":/?#@\\ \t"); i >= 0 {
+		return fmt.Errorf("name %q: %q not allowed (dns://NAME takes a name only, no port or path)", name, name[i])
+	}
+	if _, ok := dns.IsDomainName(name); !ok || name == "." {
+		return fmt.Errorf("name %q is not a valid domain name", name)
+	}
+	return nil
+}
+
+// parseType maps DNSOptions.Type to the record type to ask for first, and
+// whether AAAA may complete an A answer.
+func parseType(s string) (qtype uint16, anyAddr, ok bool) {
+	switch strings.ToUpper(s) {
+	case "":
+		return dns.TypeA, true, true
+	case "A":
+		return dns.TypeA, false, true
+	case "AAAA":
+		return dns.TypeAAAA, false, true
+	case "CNAME":
+		return dns.TypeCNAME, false, true
+	case "SRV":
+		return dns.TypeSRV, false, true
+	case "TXT":
+		return dns.TypeTXT, false, true
+	case "MX":
+		return dns.TypeMX, false, true
+	}
+	return 0, false, false
+}
+
+// resolver is the part of resolv.conf a check needs.
+type resolver struct {
+	*dns.ClientConfig
+	servers []netip.AddrPort
+}
+
+// loadResolver reads resolv.conf once, so that attempts cost no file I/O.
+// An explicit Server only borrows the search list and ndots, and does without
+// them if the default file cannot be read, like nslookup NAME SERVER.
+func loadResolver(o DNSOptions) (*resolver, error) {
+	path := cmp.Or(o.ResolvConf, defaultResolvConf)
+	cfg, err := dns.ClientConfigFromFile(path)
+	switch {
+	case err == nil:
+	case o.ResolvConf == "" && (o.Server != "" || errors.Is(err, fs.ErrNotExist)):
+		// glibc treats a missing file as "nameserver 127.0.0.1", no search.
+		cfg = &dns.ClientConfig{Port: "53", Ndots: 1}
+	default:
+		return nil, fmt.Errorf("reading resolver configuration: %w", err)
+	}
+	r := &resolver{ClientConfig: cfg}
+	if o.Server != "" {
+		ap, err := parseServer(o.Server)
+		if err != nil {
+			return nil, err
+		}
+		r.servers = []netip.AddrPort{ap}
+		return r, nil
+	}
+	for _, s := range cfg.Servers {
+		// Like glibc, skip nameservers that are not IP addresses.
+		if ap, err := parseServer(s); err == nil && len(r.servers) < maxServers {
+			r.servers = append(r.servers, ap)
+		}
+	}
+	if len(r.servers) == 0 {
+		// glibc's default when resolv.conf names no usable server.
+		r.servers = []netip.AddrPort{netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 53)}
+	}
+	return r, nil
+}
+
+// parseServer accepts "IP", "IP:PORT", "[IPv6]" and "[IPv6]:PORT". Names
+// are refused: resolving the resolver would need a resolver.
+func parseServer(s string) (netip.AddrPort, error) {
+	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Port() != 0 {
+		return ap, nil
+	}
+	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
+		return netip.AddrPortFrom(a, 53), nil
+	}
+	return netip.AddrPort{}, fmt.Errorf("server %q: want IP or IP:PORT, with IPv6 as [IP]:PORT", s)
+}
+
+// String returns the target as given.
+func (d *DNS) String() string { return d.target }
+
+// Check reports whether the name resolves with the wanted records.
+func (d *DNS) Check(ctx context.Context) error {
+	_, _, err := d.Resolve(ctx)
+	return err
+}
+
+// CheckDetail is Check that also says which name matched and what it holds,
+// for the "ready" log line.
+func (d *DNS) CheckDetail(ctx context.Context) (string, error) {
+	name, answers, err := d.Resolve(ctx)
+	if err != nil {
+		return "", err
+	}
+	return name + " " + strings.Join(answers, ","), nil
+}
+
+// Resolve makes one attempt to resolve the name. When it is ready it returns
+// the candidate name that matched, without the trailing dot, and its answers,
+// sorted, for the log. Otherwise err says why not. Like Check, it may be
+// called concurrently.
+func (d *DNS) Resolve(ctx context.Context) (name string, answers []string, err error) {
+	if err := ctx.Err(); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", d.name, err)
+	}
+	a := newAttempt(ctx, d)
+	for _, server := range d.servers {
+		todo := a.todo()
+		if len(todo) == 0 || ctx.Err() != nil {
+			break
+		}
+		a.ask(ctx, server, todo)
+	}
+	return a.result()
+}
+
+// typeLabel names the wanted records in messages.
+func (d *DNS) typeLabel(sep string) string {
+	if d.anyAddr {
+		return "A" + sep + "AAAA"
+	}
+	return dns.TypeToString[d.qtype]
+}
+
+// normExpect validates an expected value and puts it in the form answers are
+// compared in.
+func (d *DNS) normExpect(e string) (string, error) {
+	if e == "" {
+		return "", errors.New("empty expected value")
+	}
+	switch d.qtype {
+	case dns.TypeA, dns.TypeAAAA:
+		a, err := netip.ParseAddr(e)
+		if err != nil {
+			return "", fmt.Errorf("expected value %q is not an IP address", e)
+		}
+		if !d.anyAddr && a.Unmap().Is4() != (d.qtype == dns.TypeA) {
+			return "", fmt.Errorf("expected value %q can never be among %s answers", e, d.typeLabel(""))
+		}
+	}
+	return d.norm(e), nil
+}
+
+// norm puts an answer or expected value in comparable form: canonical IPs,
+// lower case, and no trailing dot on names (TXT text is not a name).
+func (d *DNS) norm(v string) string {
+	if a, err := netip.ParseAddr(v); err == nil && (d.qtype == dns.TypeA || d.qtype == dns.TypeAAAA) {
+		return a.Unmap().String()
+	}
+	v = strings.ToLower(v)
+	if d.qtype == dns.TypeTXT {
+		return v
+	}
+	if host, port, ok := strings.Cut(v, ":"); ok && d.qtype == dns.TypeSRV {
+		return strings.TrimSuffix(host, ".") + ":" + port
+	}
+	return strings.TrimSuffix(v, ".")
+}
+
+// missing returns the expected values that are not among answers. An SRV
+// expectation without a port matches the target of any answer.
+func (d *DNS) missing(answers []string) []string {
+	have := make(map[string]bool, 2*len(answers))
+	for _, a := range answers {
+		v := d.norm(a)
+		have[v] = true
+		if host, _, ok := strings.Cut(v, ":"); ok && d.qtype == dns.TypeSRV {
+			have[host] = true
+		}
+	}
+	var miss []string
+	for _, e := range d.expect {
+		if !have[e] {
+			miss = append(miss, e)
+		}
+	}
+	return miss
+}
+
+// satisfied reports whether answers already make the name ready.
+func (d *DNS) satisfied(answers []string) bool {
+	return len(answers) >= d.minRecords && len(d.missing(answers)) == 0
+}
+
+// judge decides on the candidate that has records: the first one, as that is
+// the name a program in the pod would get.
+func (d *DNS) judge(c *candidate) (string, []string, error) {
+	name := strings.TrimSuffix(c.name, ".")
+	answers := slices.Clone(c.values)
+	slices.Sort(answers)
+	if n := len(answers); n < d.minRecords {
+		return "", nil, fmt.Errorf("%s: %s has %d %s records, want at least %d", d.name, name, n, d.typeLabel("/"), d.minRecords)
+	}
+	if miss := d.missing(answers); len(miss) > 0 {
+		return "", nil, fmt.Errorf("%s: answers %v for %s do not include %s", d.name, answers, name, strings.Join(miss, ", "))
+	}
+	return name, answers, nil
+}
+
+// result judges the first candidate with records, or explains why there is
+// none.
+func (a *attempt) result() (string, []string, error) {
+	if i := a.firstFound(); i < len(a.cands) {
+		return a.d.judge(&a.cands[i])
+	}
+	return "", nil, a.notFound()
+}
+
+// notFound explains why no candidate has records. Candidates failing for the
+// same reason are listed together, most telling reason first: a failing
+// server says more than a name that does not exist (yet).
+func (a *attempt) notFound() error {
+	type group struct {
+		rank   int
+		reason string
+		names  []string
+	}
+	var groups []group
+	for _, c := range a.cands {
+		var g group
+		switch c.outcome {
+		case failed:
+			g = group{0, strings.Join(c.fails, ", then "), nil}
+		case nodata:
+			g = group{1, "", nil}
+		case nxdomain:
+			g = group{2, "NXDOMAIN", nil}
+		default:
+			continue
+		}
+		name := strings.TrimSuffix(c.name, ".")
+		j := slices.IndexFunc(groups, func(h group) bool { return h.rank == g.rank && h.reason == g.reason })
+		if j < 0 {
+			j = len(groups)
+			groups = append(groups, g)
+		}
+		groups[j].names = append(groups[j].names, name)
+	}
+	slices.SortStableFunc(groups, func(x, y group) int { return x.rank - y.rank })
+	parts := make([]string, len(groups))
+	for i, g := range groups {
+		names := strings.Join(g.names, ", ")
+		switch {
+		case g.rank == 1 && len(g.names) == 1:
+			parts[i] = fmt.Sprintf("%s exists but has no %s records", names, a.d.typeLabel(" or "))
+		case g.rank == 1:
+			parts[i] = fmt.Sprintf("%s exist but have no %s records", names, a.d.typeLabel(" or "))
+		default:
+			parts[i] = g.reason + " for " + names
+		}
+	}
+	if len(parts) == 0 {
+		return fmt.Errorf("%s: no server asked", a.d.name)
+	}
+	return fmt.Errorf("%s: %s", a.d.name, strings.Join(parts, "; "))
+}
+
+// rrValue formats rr the way DNSOptions.Expect values are written.
+func rrValue(rr dns.RR) string {
+	switch rr := rr.(type) {
+	case *dns.A:
+		a, _ := netip.AddrFromSlice(rr.A)
+		return a.Unmap().String()
+	case *dns.AAAA:
+		a, _ := netip.AddrFromSlice(rr.AAAA)
+		return a.String()
+	case *dns.CNAME:
+		return strings.TrimSuffix(rr.Target, ".")
+	case *dns.SRV:
+		return fmt.Sprintf("%s:%d", strings.TrimSuffix(rr.Target, "."), rr.Port)
+	case *dns.TXT:
+		return strings.Join(rr.Txt, "")
+	case *dns.MX:
+		return strings.TrimSuffix(rr.Mx, ".")
+	}
+	return rr.String()
+}

@@ -1,0 +1,43 @@
+package checks
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+// hasPassword matches targets whose userinfo carries the password s3cr3t.
+var hasPassword = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*://[^/@]*:s3cr3t@`)
+
+// FuzzParse feeds arbitrary targets to Parse: it must return a checker or a
+// *UsageError, never panic, and never echo a URL password in its message.
+func FuzzParse(f *testing.F) {
+	for _, seed := range []string{
+		"tcp://db:5432", "db:5432", "tcp://[::1]:80", "http://app:8080/healthz",
+		"https://u:pw@api/ready?token=x", "dns://myservice", "dns://a.b.c.", "unix:///run/a.sock",
+		"file:///shared/ready", "ftp://x", "http://u:s3cr3t@[::1/", "gopher://u:s3cr3t@h/", "tcp://db", "http://[::1/", "", "::", "dns://", "file://host/x",
+	} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, target string) {
+		c, err := Parse(target, Options{})
+		if err != nil {
+			var ue *UsageError
+			if !errors.As(err, &ue) {
+				t.Fatalf("Parse(%q) error %v is not a *UsageError", target, err)
+			}
+			if c != nil {
+				t.Fatalf("Parse(%q) returned a checker with an error", target)
+			}
+			if hasPassword.MatchString(target) && strings.Contains(err.Error(), "s3cr3t") {
+				t.Fatalf("message %q shows the password", err)
+			}
+			return
+		}
+		if c == nil {
+			t.Fatalf("Parse(%q) returned neither checker nor error", target)
+		}
+		_ = c.String()
+	})
+}

@@ -1,0 +1,187 @@
+package checks
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/tls"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/initbox/initbox/internal/redact"
+)
+
+// AuthOptions supplies the password of protocol targets (postgres, mysql,
+// redis, amqp, nats, mqtt) whose URL carries none. A password in the URL
+// wins.
+type AuthOptions struct {
+	Password string
+	// PasswordFile is read afresh on every attempt, so a rotated secret is
+	// picked up; a final newline is dropped. It must be readable when the
+	// target is parsed, so that a typo is a usage error, not a long wait.
+	PasswordFile string
+}
+
+// AuthError is a server refusing the credentials. The wait goes on (the
+// secret may be mounted or the user created after the server starts), but
+// the message says plainly that authentication failed.
+type AuthError struct {
+	Proto string // "postgres", "mysql", …
+	Msg   string // the server's words
+}
+
+func (e *AuthError) Error() string { return e.Proto + ": authentication failed: " + e.Msg }
+
+// endpoint is a protocol target's URL, parsed and validated once.
+type endpoint struct {
+	target string // secrets removed, for String and messages
+	host   string
+	addr   string // host:port
+	user   string // "" when the URL names none
+	pass   credential
+	path   string // unescaped, without the leading slash
+	query  url.Values
+}
+
+// parseEndpoint validates scheme://[user[:password]@]host[:port][/path][?query]
+// with only the query parameters in params allowed.
+func parseEndpoint(target, defaultPort string, auth AuthOptions, params ...string) (*endpoint, error) {
+	red := redact.URL(target)
+	u, err := url.Parse(target)
+	if err != nil {
+		return nil, usageErrorf(red, "bad URL: %v", errors.Unwrap(err))
+	}
+	if u.Hostname() == "" {
+		return nil, usageErrorf(red, "missing host: want %s://HOST[:PORT]", u.Scheme)
+	}
+	port := u.Port()
+	if port == "" {
+		if defaultPort == "" {
+			return nil, usageErrorf(red, "missing port: want %s://HOST:PORT", u.Scheme)
+		}
+		port = defaultPort
+	}
+	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+		return nil, usageErrorf(red, "bad port %q: want a number from 1 to 65535", port)
+	}
+	for k := range u.Query() {
+		if !slices.Contains(params, k) {
+			return nil, usageErrorf(red, "unknown parameter %q (%s)", k, allowed(params))
+		}
+	}
+	ep := &endpoint{target: red, host: u.Hostname(), addr: net.JoinHostPort(u.Hostname(), port),
+		path: strings.TrimPrefix(u.Path, "/"), query: u.Query()}
+	if u.User != nil {
+		ep.user = u.User.Username()
+	}
+	if ep.pass, err = newCredential(u.User, auth); err != nil {
+		return nil, err
+	}
+	return ep, nil
+}
+
+func allowed(params []string) string {
+	if len(params) == 0 {
+		return "this scheme takes none"
+	}
+	return "want " + strings.Join(params, ", ")
+}
+
+// credential is a password from the URL, --password, or a file read on
+// every attempt.
+type credential struct {
+	value string
+	file  string
+	set   bool
+}
+
+func newCredential(user *url.Userinfo, o AuthOptions) (credential, error) {
+	if p, ok := user.Password(); ok {
+		return credential{value: p, set: true}, nil
+	}
+	switch {
+	case o.Password != "" && o.PasswordFile != "":
+		return credential{}, usageErrorf("--password-file", "give either --password or --password-file, not both")
+	case o.PasswordFile != "":
+		f, err := os.Open(o.PasswordFile)
+		if err != nil {
+			return credential{}, usageErrorf("--password-file", "%v", err)
+		}
+		f.Close()
+		return credential{file: o.PasswordFile, set: true}, nil
+	}
+	return credential{value: o.Password, set: o.Password != ""}, nil
+}
+
+func (c credential) get() (string, error) {
+	if c.file == "" {
+		return c.value, nil
+	}
+	b, err := os.ReadFile(c.file)
+	if err != nil {
+		return "", fmt.Errorf("reading --password-file: %w", err)
+	}
+	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
+}
+
+// dialSession opens one attempt's TCP connection. Every read and write is
+// bound by ctx's deadline, and ending ctx (a signal) unblocks them at once.
+func dialSession(ctx context.Context, addr string) (net.Conn, error) {
+	conn, err := dialer.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if d, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(d)
+	}
+	stop := context.AfterFunc(ctx, func() { conn.SetDeadline(time.Unix(1, 0)) })
+	return &sessionConn{Conn: conn, stop: stop}, nil
+}
+
+type sessionConn struct {
+	net.Conn
+	stop func() bool
+}
+
+func (c *sessionConn) Close() error {
+	c.stop()
+	return c.Conn.Close()
+}
+
+// startTLS runs the TLS handshake over conn, verifying the certificate for
+// host unless cfg names another server or skips verification.
+func startTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, host string) (net.Conn, error) {
+	if cfg.ServerName == "" {
+		cfg.ServerName = host
+	}
+	tc := tls.Client(conn, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	return tc, nil
+}
+
+// ioError says which step of a protocol exchange failed, telling a server
+// that hung up from a network error.
+func ioError(proto, step string, err error) error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return fmt.Errorf("%s: the server closed the connection %s", proto, step)
+	}
+	return fmt.Errorf("%s: %s: %w", proto, step, err)
+}
+
+// clientID is a random name for protocols that want one per connection, so
+// that two checks at once never take each other's session.
+func clientID() string {
+	b := make([]byte, 6)
+	rand.Read(b)
+	return "initbox-" + hex.EncodeToString(b)
+}

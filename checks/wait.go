@@ -1,0 +1,286 @@
+package checks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Policy says how often to retry and how long one attempt may take. Zero
+// fields take the defaults below.
+type Policy struct {
+	AttemptTimeout time.Duration // one attempt's limit; default 2s
+	MinInterval    time.Duration // the retry interval at first; default 100ms
+	MaxInterval    time.Duration // the retry interval after a long wait; default 1s
+}
+
+// Defaults for Policy. 100 ms between attempts finds a target within ~50 ms
+// of it opening at ten attempts a second; the interval grows with the time
+// already waited (1/30th of it) up to 1 s, so a long wait stays cheap for the
+// target and adds at most ~3% to the time already spent.
+const (
+	DefaultAttemptTimeout = 2 * time.Second
+	DefaultMinInterval    = 100 * time.Millisecond
+	DefaultMaxInterval    = time.Second
+)
+
+func (p Policy) withDefaults() Policy {
+	if p.AttemptTimeout <= 0 {
+		p.AttemptTimeout = DefaultAttemptTimeout
+	}
+	if p.MinInterval <= 0 {
+		p.MinInterval = DefaultMinInterval
+	}
+	if p.MaxInterval < p.MinInterval {
+		p.MaxInterval = max(DefaultMaxInterval, p.MinInterval)
+	}
+	return p
+}
+
+// delay is the pause between the starts of two attempts after waiting for
+// elapsed: elapsed/30 within [MinInterval, MaxInterval], plus 1-10% jitter
+// so that pods retrying the same service do not fall into step. The jitter
+// only lengthens the pause: at the default 100 ms a target never sees more
+// than ten attempts in any second.
+func (p Policy) delay(elapsed time.Duration) time.Duration {
+	d := min(max(elapsed/30, p.MinInterval), p.MaxInterval)
+	return time.Duration(float64(d) * (1.01 + 0.09*rand.Float64()))
+}
+
+// Event is a change in one target's state, reported for logging.
+type Event struct {
+	Target   string
+	Ready    bool
+	Err      error  // why the target is not ready; nil when Ready
+	Detail   string // what was found, from a Detailer: "myservice.default.svc.cluster.local: 10.0.0.7"
+	Attempts int
+	Elapsed  time.Duration
+}
+
+// Detailer is a Checker that can also say what it found, such as the name
+// a DNS search list matched; the wait loop then reports it when ready.
+type Detailer interface {
+	Checker
+	CheckDetail(ctx context.Context) (detail string, err error)
+}
+
+// Waiter retries checks until they are ready or the context ends.
+type Waiter struct {
+	Policy
+	Any bool // succeed as soon as one target is ready, not all
+	// OnChange, if set, is called when a target becomes ready or its reason
+	// for not being ready changes; not on every attempt. It is called from
+	// several goroutines at once.
+	OnChange func(Event)
+
+	// plainTimers makes the pauses use runtime timers only, which
+	// testing/synctest can fast-forward; a timerfd runs on real time.
+	plainTimers bool
+}
+
+// Wait checks every target in parallel, retrying each until it is ready. It
+// returns nil when all targets (or, with Any, one) are ready, or a
+// *NotReadyError naming each target that was not, with its last real error,
+// when ctx ends first.
+func (w *Waiter) Wait(ctx context.Context, targets []Checker) error {
+	p := w.Policy.withDefaults()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	start := time.Now()
+	results := make([]TargetError, len(targets))
+	ready := make([]bool, len(targets))
+	var wg sync.WaitGroup
+	for i, c := range targets {
+		wg.Go(func() {
+			results[i], ready[i] = w.retry(ctx, p, c, start)
+			if ready[i] && w.Any {
+				cancel()
+			}
+		})
+	}
+	wg.Wait()
+	return w.verdict(ctx, results, ready)
+}
+
+func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool) error {
+	var pending []TargetError
+	for i, ok := range ready {
+		if ok && w.Any {
+			return nil
+		}
+		if !ok {
+			pending = append(pending, results[i])
+		}
+	}
+	if len(pending) == 0 {
+		return nil
+	}
+	return &NotReadyError{Targets: pending, Cause: context.Cause(ctx)}
+}
+
+// retry runs attempts for one target until it is ready or ctx ends.
+func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Time) (TargetError, bool) {
+	res := TargetError{Target: c.String()}
+	var p *pauser
+	if !w.plainTimers {
+		p = newPauser()
+		defer p.close()
+	}
+	for {
+		attemptStart := time.Now()
+		res.Attempts++
+		detail, err := runAttempt(ctx, c, pol.AttemptTimeout)
+		if err == nil {
+			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			return res, true
+		}
+		if ctx.Err() != nil {
+			// Cut short by the overall deadline: that is not the
+			// target's fault, so keep the last real error.
+			if res.Err == nil {
+				res.Err = err
+			}
+			return res, false
+		}
+		if res.Err == nil || reason(res.Err) != reason(err) {
+			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+		}
+		res.Err = err
+		if !p.pause(ctx, time.Until(attemptStart.Add(pol.delay(time.Since(start))))) {
+			return res, false
+		}
+	}
+}
+
+// localAddr matches the "127.0.0.1:40790->" of a socket error: the local
+// port changes with every attempt, the reason does not.
+var localAddr = regexp.MustCompile(`[\[\]0-9a-fA-F.:]+:\d+->`)
+
+// reason is an error's message without what changes between identical
+// failures, to tell a new state from the same one.
+func reason(err error) string {
+	return localAddr.ReplaceAllString(err.Error(), "")
+}
+
+func (w *Waiter) report(e Event) {
+	if w.OnChange != nil {
+		w.OnChange(e)
+	}
+}
+
+// runAttempt runs one check under its own timeout, inside ctx.
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, error) {
+	actx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var detail string
+	var err error
+	if d, ok := c.(Detailer); ok {
+		detail, err = d.CheckDetail(actx)
+	} else {
+		err = c.Check(actx)
+	}
+	// A socket deadline can fire a moment before the context's own timer:
+	// the clock decides, not the order of the two.
+	deadline, _ := actx.Deadline()
+	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
+		return "", &AttemptTimeoutError{After: timeout, Err: err}
+	}
+	return detail, err
+}
+
+// timerPause waits for d or until ctx ends, and reports whether d passed.
+func timerPause(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// CheckOnce makes exactly one attempt per target, all in parallel, each
+// limited by ctx. It returns nil when all are ready, else a *NotReadyError.
+func CheckOnce(ctx context.Context, targets []Checker) error {
+	errs := make([]error, len(targets))
+	var wg sync.WaitGroup
+	for i, c := range targets {
+		wg.Go(func() { errs[i] = c.Check(ctx) })
+	}
+	wg.Wait()
+	var pending []TargetError
+	for i, err := range errs {
+		if err != nil {
+			pending = append(pending, TargetError{Target: targets[i].String(), Attempts: 1, Err: err})
+		}
+	}
+	if pending == nil {
+		return nil
+	}
+	return &NotReadyError{Targets: pending}
+}
+
+// TargetError is one target that was not ready, with its last real error.
+type TargetError struct {
+	Target   string
+	Attempts int
+	Err      error
+}
+
+func (e TargetError) Error() string {
+	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
+}
+
+func (e TargetError) Unwrap() error { return e.Err }
+
+// NotReadyError lists the targets that were not ready. Cause is why waiting
+// stopped (context.DeadlineExceeded, or the context's cancel cause) or nil
+// after a single check.
+type NotReadyError struct {
+	Targets []TargetError
+	Cause   error
+}
+
+func (e *NotReadyError) Error() string {
+	msgs := make([]string, len(e.Targets))
+	for i, t := range e.Targets {
+		msgs[i] = t.Error()
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Unwrap returns Cause only: a target's own error may be a timeout of one
+// attempt, which must not read as the whole wait timing out.
+func (e *NotReadyError) Unwrap() error { return e.Cause }
+
+// AttemptTimeoutError is one attempt that got no answer in time: a silent
+// host, a dropped packet, a server that accepts but never replies.
+type AttemptTimeoutError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *AttemptTimeoutError) Error() string {
+	if errors.Is(e.Err, context.DeadlineExceeded) && e.Err.Error() == context.DeadlineExceeded.Error() {
+		return fmt.Sprintf("no answer within %v", e.After)
+	}
+	return fmt.Sprintf("no answer within %v: %v", e.After, e.Err)
+}
+
+func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

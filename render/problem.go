@@ -1,0 +1,104 @@
+package render
+
+import (
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// Problem is one thing wrong in a template: a missing value, a failed
+// function, a syntax error. It names keys and positions, never values.
+type Problem struct {
+	Template  string // the template's name (its path as given, or relative to --input-dir)
+	Line, Col int    // 0 if unknown
+	Expr      string // the expression at fault, as written, if known
+	Msg       string
+}
+
+func (p Problem) String() string {
+	var b strings.Builder
+	b.WriteString(p.Template)
+	if p.Line > 0 {
+		b.WriteString(":" + strconv.Itoa(p.Line))
+		if p.Col > 0 {
+			b.WriteString(":" + strconv.Itoa(p.Col))
+		}
+	}
+	b.WriteString(": ")
+	b.WriteString(p.Msg)
+	return b.String()
+}
+
+// Error lists every problem found while rendering; when Render returns it,
+// nothing has been written.
+type Error struct {
+	Problems []Problem
+}
+
+func (e *Error) Error() string { return summarize("render failed", e.Problems) }
+
+// SyntaxError lists templates that do not parse: a usage error.
+type SyntaxError struct {
+	Problems []Problem
+}
+
+func (e *SyntaxError) Error() string { return summarize("bad template", e.Problems) }
+
+func summarize(what string, ps []Problem) string {
+	files := map[string]bool{}
+	for _, p := range ps {
+		files[p.Template] = true
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: %d %s in %d %s", what, len(ps), plural(len(ps), "problem"), len(files), plural(len(files), "template"))
+	for _, p := range ps {
+		b.WriteString("\n  " + p.String())
+	}
+	return b.String()
+}
+
+func plural(n int, s string) string {
+	if n == 1 {
+		return s
+	}
+	return s + "s"
+}
+
+// execErrRE picks apart text/template's execution errors,
+// `template: NAME:LINE:COL: executing "NAME" at <CONTEXT>: MESSAGE`, to
+// drop the context: after the rewrite it shows internal calls.
+var execErrRE = regexp.MustCompile(`^template: (.*?:\d+(?::\d+)?): executing "[^"]*" at <.*?>: (.*)$`)
+
+// problemOf turns an error from parsing or executing into a Problem.
+func problemOf(name string, err error) Problem {
+	msg := err.Error()
+	if m := execErrRE.FindStringSubmatch(msg); m != nil {
+		file, line, col := splitLoc(m[1])
+		if col >= 0 {
+			col++ // text/template counts columns from 0
+		}
+		return Problem{Template: file, Line: line, Col: col, Msg: cleanMsg(m[2])}
+	}
+	if rest, ok := strings.CutPrefix(msg, "template: "); ok {
+		// Parse errors: "template: NAME:LINE: MESSAGE".
+		if i := strings.Index(rest, ": "); i >= 0 {
+			file, line, col := splitLoc(rest[:i])
+			if line > 0 {
+				return Problem{Template: file, Line: line, Col: col, Msg: cleanMsg(rest[i+2:])}
+			}
+		}
+		msg = rest
+	}
+	return Problem{Template: name, Msg: cleanMsg(msg)}
+}
+
+// cleanMsg hides the internal names of the rewrite.
+func cleanMsg(s string) string {
+	s = strings.ReplaceAll(s, "error calling "+fnRequired, "error calling required")
+	s = strings.ReplaceAll(s, "error calling "+fnGet, "error calling index")
+	return s
+}
+
+var errNotRegular = errors.New("not a regular file")

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs the servers and tools the tests and benchmarks use, from Debian's
+# packages, when they are missing. Needs root (or sudo) only if something is
+# missing.
+set -euo pipefail
+
+need=()
+command -v dnsmasq >/dev/null || need+=(dnsmasq-base)
+command -v busybox >/dev/null || need+=(busybox-static)
+command -v nc >/dev/null || need+=(netcat-openbsd)
+command -v curl >/dev/null || need+=(curl)
+command -v hyperfine >/dev/null || need+=(hyperfine) # bench/run.sh: start-up
+command -v gzip >/dev/null || need+=(gzip)
+# The e2e tests run compose files: the plugin or Debian's docker-compose.
+if command -v docker >/dev/null && ! docker compose version >/dev/null 2>&1; then
+  command -v docker-compose >/dev/null || need+=(docker-compose)
+fi
+# Servers for the protocol checks (checks/*_test.go start their own
+# instances on loopback; none is started as a system service).
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || need+=(postgresql)
+command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] || need+=(mariadb-server)
+command -v redis-server >/dev/null || need+=(redis-server)
+[ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
+command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
+command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v strace >/dev/null || need+=(strace)   # bench/render.sh: zero writes on a re-run
+[ -x /usr/bin/time ] || need+=(time)             # bench/render.sh, bench/fetch.sh: peak RSS
+[ ${#need[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${need[*]}" >&2
+$sudo apt-get update -qq
+# Where systemd runs, the packages also start their system services; the
+# tests do not use them (they run their own on random loopback addresses).
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
