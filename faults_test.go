@@ -85,7 +85,7 @@ func waitFaults() []fault {
 		}, exitTimeout, "truncated"},
 		{"dns wrong id", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.WrongID).Addr, "dns://db.test."}
-		}, exitTimeout, "no answer from"},
+		}, exitTimeout, "did not match the question or ID"},
 		{"dns nxdomain", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.NXDomain).Addr, "dns://db.test."}
 		}, exitTimeout, "NXDOMAIN"},

@@ -165,6 +165,7 @@ type exchange struct {
 	inflight []query
 	unsent   []ipv4.Message
 	broken   string // why the socket is unusable, once it is
+	strays   int    // packets that answered no question in flight
 }
 
 // ask asks server about the candidates in todo. All questions go out at once
@@ -287,6 +288,10 @@ func (x *exchange) readFailure(ctx context.Context, err error) string {
 	switch {
 	case errors.Is(ctx.Err(), context.Canceled):
 		return x.server + ": canceled"
+	case isTimeout(err) && x.strays > 0:
+		// A server (or a middlebox) that answers with the wrong ID or
+		// question: say so, or it looks like a silent server.
+		return fmt.Sprintf("no answer from %s within %v (ignored %d that did not match the question or ID)", x.server, x.a.budget, x.strays)
 	case isTimeout(err):
 		return fmt.Sprintf("no answer from %s within %v", x.server, x.a.budget)
 	}
@@ -300,6 +305,7 @@ func (x *exchange) handle(ctx context.Context, pkt []byte, cut bool) {
 	unpackErr := m.Unpack(pkt)
 	j := slices.IndexFunc(x.inflight, func(q query) bool { return answers(m, q.msg) })
 	if j < 0 {
+		x.strays++
 		return
 	}
 	q := x.inflight[j]
