@@ -129,7 +129,7 @@ func (t *target) failure(ctx context.Context, err error) error {
 		return err
 	}
 	if t.lastReason != "" {
-		return fmt.Errorf("%w (after %d attempts; last: %s)", ctx.Err(), t.attempts, t.lastReason)
+		return fmt.Errorf("%w (attempts: %d; last: %s)", ctx.Err(), t.attempts, t.lastReason)
 	}
 	return ctx.Err()
 }

@@ -129,10 +129,12 @@ func (t *target) transfer(ctx context.Context) error {
 		case !errors.As(err, &cut) || ctx.Err() != nil:
 			return err
 		}
-		if t.size() > before {
+		// Only bytes kept count as progress: a restart from zero loses them,
+		// and a server that always cuts early must meet a growing pause,
+		// not a retry every RetryWaitMin.
+		if t.afterCut(cut) && t.size() > before {
 			fails = 0
 		}
-		t.afterCut(cut)
 		wait := backoff(t.f.opts.RetryWaitMin, t.f.opts.RetryWaitMax, fails, nil)
 		fails++
 		if err := sleep(ctx, wait); err != nil {
@@ -141,15 +143,17 @@ func (t *target) transfer(ctx context.Context) error {
 	}
 }
 
-// afterCut decides between resuming and starting over, and says so.
-func (t *target) afterCut(cut *cutError) {
+// afterCut decides between resuming and starting over, says so, and
+// reports whether the bytes received are kept.
+func (t *target) afterCut(cut *cutError) bool {
 	if t.part.resumable() && !t.noRange {
 		t.f.log.Info("resuming", "url", t.name(), "at", t.part.size, "reason", cut.err.Error())
-		return
+		return true
 	}
 	t.f.log.Info("restarting", "url", t.name(), "reason", cut.err.Error()+"; the server gave no validator to resume with")
 	t.part.reset()
 	t.dig.reset()
+	return false
 }
 
 func (t *target) size() int64 {

@@ -4,7 +4,9 @@ import (
 	"context"
 	"encoding/hex"
 	"errors"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -323,4 +325,31 @@ func TestTwoRunsOnOneFile(t *testing.T) {
 	}
 	assertContent(t, dest, data)
 	assertNoTemp(t, dir, false)
+}
+
+// TestAllClosesIdleConnections: the keep-alive connection of a run must
+// not outlive it, or a caller running fetches in-process (and the server)
+// collects one connection and two goroutines per run.
+func TestAllClosesIdleConnections(t *testing.T) {
+	closed := make(chan struct{}, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		serve(w, r, []byte("ok"), `"v1"`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	f, _ := newTestFetcher(t, Options{})
+	res := f.All(t.Context(), []Job{{URL: srv.URL + "/f", Dest: filepath.Join(t.TempDir(), "f")}})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the connection is still open 10 s after All returned")
+	}
 }

@@ -202,8 +202,11 @@ func usageErrorf(arg, format string, a ...any) error {
 
 // All fetches every job, at most Options.Parallel at once, and returns
 // their results in order. A failed job does not stop the others: each is
-// idempotent, so whatever completes need not be fetched again.
+// idempotent, so whatever completes need not be fetched again. Idle
+// keep-alive connections are closed when it returns: a run's connections
+// (and their goroutines) do not outlive it.
 func (f *Fetcher) All(ctx context.Context, jobs []Job) []Result {
+	defer f.client.CloseIdleConnections()
 	results := make([]Result, len(jobs))
 	sem := make(chan struct{}, f.opts.Parallel)
 	var wg sync.WaitGroup

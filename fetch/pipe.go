@@ -5,8 +5,10 @@ import (
 	"crypto/sha256"
 	"crypto/sha512"
 	"errors"
+	"fmt"
 	"hash"
 	"io"
+	"io/fs"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -263,7 +265,13 @@ func (w *writeBehind) Write(b []byte) (int, error) {
 // something a retry of the download can fix.
 type writeError struct{ err error }
 
-func (e *writeError) Error() string { return "writing: " + e.err.Error() }
+func (e *writeError) Error() string {
+	var pe *fs.PathError // "write PATH: ERR" would read "writing: write PATH: ERR"
+	if errors.As(e.err, &pe) {
+		return fmt.Sprintf("writing %s: %v", pe.Path, pe.Err)
+	}
+	return "writing: " + e.err.Error()
+}
 func (e *writeError) Unwrap() error { return e.err }
 
 func isWriteError(err error) bool {

@@ -164,3 +164,22 @@ func TestStalledAttemptResumes(t *testing.T) {
 		t.Errorf("the stall is not logged:\n%s", logs)
 	}
 }
+
+// TestRestartsFromZeroBackOff: a server that always cuts the body early
+// and gives no validator makes each attempt start over, which is no
+// progress: the pause must grow, not stay at RetryWaitMin.
+func TestRestartsFromZeroBackOff(t *testing.T) {
+	data := randomData(t, 64<<10)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) { cut(t, w, data, 1000, "") })
+	f, _ := newTestFetcher(t, Options{RetryWaitMin: 50 * time.Millisecond, RetryWaitMax: 10 * time.Second})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	res := f.Fetch(ctx, Job{URL: srv.URL + "/f", Dest: filepath.Join(t.TempDir(), "f")})
+	if !errors.Is(res.Err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want the deadline", res.Err)
+	}
+	// Pauses of 50, 100, 200, 400 ms fit in 1 s; 50 ms each would be 20.
+	if n := srv.requests(); n > 6 {
+		t.Errorf("%d requests in 1 s: the pause between restarts did not grow", n)
+	}
+}

@@ -32,12 +32,22 @@ func (t *target) stream(ctx, actx context.Context, cancel context.CancelCauseFun
 	case isWriteError(err), errors.Is(err, errTooBig):
 		return err
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w with %d bytes of %s fetched", ctx.Err(), t.part.size, t.name())
+		return fmt.Errorf("%w with %s fetched", ctx.Err(), t.fetchedSoFar())
 	case errors.Is(context.Cause(actx), errStalled):
 		return &cutError{fmt.Errorf("%w (%v)", errStalled, t.f.opts.StallTimeout)}
 	default:
 		return &cutError{unwrapURLError(err)}
 	}
+}
+
+// fetchedSoFar says how far the download got, "N of TOTAL bytes" when the
+// size is known: a body still arriving, but too slowly for the deadline,
+// shows as the small fraction it is.
+func (t *target) fetchedSoFar() string {
+	if total := t.part.info.Size; total >= 0 {
+		return fmt.Sprintf("%d of %d bytes", t.part.size, total)
+	}
+	return fmt.Sprintf("%d bytes", t.part.size)
 }
 
 // watchdog abandons an attempt that receives nothing for the stall

@@ -68,6 +68,22 @@ func StallBeforeHeaders(t testing.TB) *httptest.Server {
 	}))
 }
 
+// StallAfterHeaders sends a 200 with a Content-Length of size and then no
+// byte of the body until the client gives up or the test ends.
+func StallAfterHeaders(t testing.TB, size int) *httptest.Server {
+	done := make(chan struct{})
+	t.Cleanup(func() { close(done) })
+	return server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(size))
+		w.WriteHeader(http.StatusOK)
+		http.NewResponseController(w).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-done:
+		}
+	}))
+}
+
 // Drip sends body one byte per interval, flushing each.
 func Drip(t testing.TB, body []byte, interval time.Duration) *httptest.Server {
 	return server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -114,10 +130,25 @@ func (b *Burst) Requests() int64 { return b.requests.Load() }
 
 // NewBurst starts a server that fails n times with status before serving.
 func NewBurst(t testing.TB, n int, status int, next http.Handler) *Burst {
+	return newBurst(t, n, next, func(w http.ResponseWriter) {
+		http.Error(w, http.StatusText(status), status)
+	})
+}
+
+// NewThrottle starts a server that answers the first n requests with 429
+// Too Many Requests and a Retry-After of retryAfter, then serves next.
+func NewThrottle(t testing.TB, n int, retryAfter string, next http.Handler) *Burst {
+	return newBurst(t, n, next, func(w http.ResponseWriter) {
+		w.Header().Set("Retry-After", retryAfter)
+		http.Error(w, http.StatusText(http.StatusTooManyRequests), http.StatusTooManyRequests)
+	})
+}
+
+func newBurst(t testing.TB, n int, next http.Handler, fail func(http.ResponseWriter)) *Burst {
 	b := &Burst{}
 	b.Server = server(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if b.requests.Add(1) <= int64(n) {
-			http.Error(w, http.StatusText(status), status)
+			fail(w)
 			return
 		}
 		next.ServeHTTP(w, r)
