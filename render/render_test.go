@@ -1,11 +1,13 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // renderString renders one template text with env and data.
@@ -196,5 +198,28 @@ func TestMissingInALoopIsReportedOnce(t *testing.T) {
 	_, err := renderString(t, Options{}, "{{ range 50 }}{{ $.Env.X }}{{ required \"set Y\" $.Env.Y }}{{ end }}")
 	if ps := problems(t, err); len(ps) != 2 {
 		t.Errorf("got %d problems, want 2:\n%v", len(ps), err)
+	}
+}
+
+// A loop or a recursion that prints nothing calls nothing that could see
+// the context: the deadline must stop it all the same, and name it.
+func TestDeadlineStopsTemplatesThatPrintNothing(t *testing.T) {
+	for _, text := range []string{
+		`{{ range 1000000000 }}{{ range 1000000000 }}{{ end }}{{ end }}`,
+		`{{ range 1000000000 }}{{ if false }}x{{ end }}{{ end }}`,
+		`{{ range 1000000000 }}{{ continue }}x{{ end }}`,
+		`{{ range 1000000000 }}{{ $x := . }}{{ end }}`,
+		`{{ define "r" }}{{ if lt (len .) 60 }}{{ template "r" (print . "x") }}{{ template "r" (print . "x") }}{{ end }}{{ end }}{{ template "r" "" }}`,
+		`{{ define "r" }}{{ if lt (len .) 60 }}{{ include "r" (print . "x") }}{{ include "r" (print . "x") }}{{ end }}{{ end }}{{ include "r" "" }}`,
+		`{{ tpl "{{ range 1000000000 }}{{ end }}" . }}`,
+	} {
+		path := filepath.Join(t.TempDir(), "t.tmpl")
+		os.WriteFile(path, []byte(text), 0o644)
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		_, err := Render(ctx, Options{}, []Job{{Src: path}})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rendering "+path) {
+			t.Errorf("%s: got %v, want the deadline, naming the template", text, err)
+		}
 	}
 }
