@@ -223,3 +223,19 @@ func TestDeadlineStopsTemplatesThatPrintNothing(t *testing.T) {
 		}
 	}
 }
+
+// An error deep in nested includes is reported once, with where it
+// happened, not as text/template's chain of every level.
+func TestNestedIncludeErrorsAreShort(t *testing.T) {
+	_, err := renderString(t, Options{}, `{{ define "a" }}{{ include "a" . }}{{ end }}{{ include "a" . }}`)
+	ps := problems(t, err)
+	if len(ps) != 1 || len(ps[0].Msg) > 200 || !strings.Contains(ps[0].Msg, "(at t.tmpl:1:20)") {
+		t.Errorf("got %q, want one short problem that says where", ps)
+	}
+	_, err = renderString(t, Options{}, "{{ define \"h\" }}\n{{ atoi \"x\" }}{{ end }}{{ tpl `{{ include \"h\" . }}` . }}")
+	ps = problems(t, err)
+	want := `error calling atoi: not a whole number (at t.tmpl:2:4)`
+	if len(ps) != 1 || ps[0].Msg != want || ps[0].Line != 2 {
+		t.Errorf("got %q, want %q at line 2", ps, want)
+	}
+}
