@@ -181,12 +181,16 @@ func readAll(jobs []Job) ([]string, []Problem) {
 }
 
 // pathErr is an error without the path, which the message names already.
-func pathErr(err error) string {
+func pathErr(err error) string { return withoutPath(err).Error() }
+
+// withoutPath is the error inside an *os.PathError (an errno, for
+// errors.Is), or err.
+func withoutPath(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err.Error()
+		return pe.Err
 	}
-	return err.Error()
+	return err
 }
 
 func rootData(opts Options) map[string]any {
