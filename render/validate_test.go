@@ -2,7 +2,6 @@ package render
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -11,8 +10,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/initbox/initbox/internal/testproc"
 )
 
 func TestSplitCommand(t *testing.T) {
@@ -65,17 +62,4 @@ func TestRunCommand(t *testing.T) {
 	if d := time.Since(start); d > 10*time.Second { // a hang check, not a speed test
 		t.Errorf("took %v: waited for the background child or the killed command", d)
 	}
-}
-
-// The deadline stops a validation command's children too: a shell script
-// that runs a hanging tool must not leave it behind.
-func TestDeadlineKillsTheValidationGroup(t *testing.T) {
-	pidFile := filepath.Join(t.TempDir(), "pid")
-	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-	defer cancel()
-	err := validate(ctx, []string{"sh", "-c", `sleep 30 & echo $! > "$1"; wait`, "sh"}, "/etc/app.conf", pidFile)
-	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "validating /etc/app.conf: sh -c") {
-		t.Errorf("got %v, want the deadline, naming the file and the command", err)
-	}
-	testproc.Gone(t, pidFile)
 }
