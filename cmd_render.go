@@ -53,6 +53,7 @@ func renderFlags() []cli.Flag {
 		&cli.StringSliceFlag{Category: out, Name: "include", Usage: "with --input-dir: only files matching this glob (a pattern without / matches base names; repeatable)", EnvVars: []string{"INITBOX_INCLUDE"}},
 		&cli.StringSliceFlag{Category: out, Name: "exclude", Usage: "with --input-dir: skip files matching this glob (repeatable)", EnvVars: []string{"INITBOX_EXCLUDE"}},
 		&cli.StringFlag{Category: out, Name: "trim-suffix", Usage: "cut this suffix from output names, e.g. .tmpl", EnvVars: []string{"INITBOX_TRIM_SUFFIX"}},
+		&cli.StringFlag{Category: out, Name: "max-output", Value: "64MiB", Usage: "fail a template whose output grows larger than this, e.g. a runaway loop (0: no limit)", EnvVars: []string{"INITBOX_MAX_OUTPUT"}},
 		&cli.StringFlag{Category: out, Name: "chmod", Usage: "mode of the outputs, octal (default: an existing file's, 0644 for new files)", EnvVars: []string{"INITBOX_CHMOD"}},
 		&cli.StringSliceFlag{Category: data, Name: "data", Usage: "NAME=PATH: a .json, .yaml or text file, or a directory (a mounted ConfigMap), as .NAME (repeatable)", EnvVars: []string{"INITBOX_DATA"}},
 		&cli.StringSliceFlag{Category: data, Name: "allow-dir", Usage: "directory the file function may read (repeatable; default: none)", EnvVars: []string{"INITBOX_ALLOW_DIR"}},
@@ -88,7 +89,7 @@ func runRender(c *cli.Context, e *env) error {
 	defer stop()
 	if d := c.Duration("timeout"); d > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, d)
+		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeoutError{d})
 		defer cancel()
 	} else if d < 0 {
 		return usagef("--timeout %v: want 0 (no limit) or a positive duration such as 1m", d)
@@ -106,13 +107,22 @@ func runRender(c *cli.Context, e *env) error {
 	}
 	res, err := render.Apply(ctx, outs, wo)
 	if err != nil {
-		if cause := context.Cause(ctx); cause != nil {
-			return cause
+		// The deadline or a signal decides the exit code, even when what
+		// failed does not say so.
+		if cause := context.Cause(ctx); cause != nil && !errors.Is(err, cause) {
+			return fmt.Errorf("%w: %v", cause, err)
 		}
 		return err
 	}
 	return e.renderVerdict(c, res, len(outs))
 }
+
+// timeoutError is the cause --timeout gives its deadline, so that messages
+// say which limit stopped the work; it is a context.DeadlineExceeded (124).
+type timeoutError struct{ d time.Duration }
+
+func (e *timeoutError) Error() string { return fmt.Sprintf("timed out after %v (--timeout)", e.d) }
+func (e *timeoutError) Unwrap() error { return context.DeadlineExceeded }
 
 // tuneGC trades memory for speed within a bound, unless GOGC or GOMEMLIMIT
 // say otherwise: a thousand small templates allocate some 15 MB in short
@@ -185,6 +195,10 @@ func renderOptions(c *cli.Context) (render.Options, error) {
 		RightDelim:       c.String("right-delim"),
 		Envsubst:         c.Bool("envsubst"),
 		EnvsubstPrefixes: c.StringSlice("envsubst-prefix"),
+	}
+	var err error
+	if opts.MaxOutput, err = parseSize("--max-output", c.String("max-output")); err != nil {
+		return opts, err
 	}
 	if opts.LeftDelim == "" || opts.RightDelim == "" {
 		return opts, usagef("--left-delim and --right-delim must not be empty")
@@ -287,8 +301,8 @@ func (e *env) renderFailed(err error) error {
 		ps, code, what = syn.Problems, exitUsage, "bad template"
 	case errors.As(err, &bad):
 		ps = bad.Problems
-	default:
-		return err // interrupted or timed out
+	default: // interrupted or timed out, before anything was written
+		return fmt.Errorf("%w; nothing was written", err)
 	}
 	for i, p := range ps {
 		if i == maxLogged {

@@ -74,6 +74,7 @@ func (e *engine) funcs() template.FuncMap {
 		},
 		fnOut:      func(at int, v any) (any, error) { return e.cur.out(at, v) },
 		fnRequired: func(at int, msg string, v any) (any, error) { return e.cur.required(at, msg, v) },
+		fnTick:     func() (bool, error) { return true, e.ctx.Err() },
 		"required": func(msg string, v any) (any, error) { return e.cur.required(-1, msg, v) },
 		"env":      func(name string) string { return e.opts.Env[name] },
 		"file":     func(path string) (string, error) { return e.cur.file(path) },

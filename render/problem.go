@@ -79,7 +79,7 @@ func problemOf(name string, err error) Problem {
 		if col >= 0 {
 			col++ // text/template counts columns from 0
 		}
-		return Problem{Template: file, Line: line, Col: col, Msg: cleanMsg(m[2])}
+		return Problem{Template: file, Line: line, Col: col, Msg: cleanMsg(innermost(m[2]))}
 	}
 	if rest, ok := strings.CutPrefix(msg, "template: "); ok {
 		// Parse errors: "template: NAME:LINE: MESSAGE".
@@ -93,6 +93,33 @@ func problemOf(name string, err error) Problem {
 	}
 	return Problem{Template: name, Msg: cleanMsg(msg)}
 }
+
+// innermost shortens the error of an include or tpl call that failed
+// inside the template it ran: text/template repeats the whole chain, which
+// for a runaway recursion is a hundred levels deep. What is left is the
+// error and where, inside, it happened.
+func innermost(msg string) string {
+	where := ""
+	for {
+		rest, ok := strings.CutPrefix(msg, "error calling include: ")
+		if !ok {
+			rest, ok = strings.CutPrefix(msg, "error calling tpl: ")
+		}
+		m := execErrRE.FindStringSubmatch(rest)
+		if !ok || m == nil {
+			break
+		}
+		where, msg = m[1], m[2]
+	}
+	if where == "" {
+		return msg
+	}
+	file, line, col := splitLoc(where)
+	file = tplNumber.ReplaceAllString(file, "") // "NAME (tpl) #3": the number only keeps names apart
+	return fmt.Sprintf("%s (at %s:%d:%d)", msg, file, line, col+1)
+}
+
+var tplNumber = regexp.MustCompile(` #\d+$`)
 
 // cleanMsg hides the internal names of the rewrite.
 func cleanMsg(s string) string {

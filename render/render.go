@@ -9,6 +9,7 @@ package render
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -96,14 +97,18 @@ func Render(ctx context.Context, opts Options, jobs []Job) ([]Output, error) {
 	wg.Wait()
 	var outs []Output
 	var bad, problems []Problem
+	stopped := ""
 	for _, r := range results {
 		outs = append(outs, r.outs...)
 		bad = append(bad, r.bad...)
 		problems = append(problems, r.problems...)
+		stopped = cmp.Or(stopped, r.stopped)
 	}
 	switch {
 	case len(bad) > 0:
 		return nil, &SyntaxError{bad}
+	case context.Cause(ctx) != nil && stopped != "":
+		return nil, fmt.Errorf("rendering %s: %w", stopped, context.Cause(ctx))
 	case context.Cause(ctx) != nil:
 		return nil, context.Cause(ctx)
 	case len(problems) > 0:
@@ -118,6 +123,7 @@ const minPart = 100
 type partResult struct {
 	outs          []Output
 	bad, problems []Problem
+	stopped       string // the template the context stopped, if any
 }
 
 // renderPart reads, parses and runs some templates, one after the other,
@@ -145,6 +151,7 @@ func renderPart(ctx context.Context, opts Options, helpers, jobs []Job, first bo
 		res.problems = append(res.problems, ps...)
 		res.outs = append(res.outs, Output{Job: j, Data: data})
 		if ctx.Err() != nil {
+			res.stopped = j.name()
 			break
 		}
 	}
@@ -174,12 +181,16 @@ func readAll(jobs []Job) ([]string, []Problem) {
 }
 
 // pathErr is an error without the path, which the message names already.
-func pathErr(err error) string {
+func pathErr(err error) string { return withoutPath(err).Error() }
+
+// withoutPath is the error inside an *os.PathError (an errno, for
+// errors.Is), or err.
+func withoutPath(err error) error {
 	var pe *os.PathError
 	if errors.As(err, &pe) {
-		return pe.Err.Error()
+		return pe.Err
 	}
-	return err.Error()
+	return err
 }
 
 func rootData(opts Options) map[string]any {

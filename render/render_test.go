@@ -1,11 +1,13 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // renderString renders one template text with env and data.
@@ -196,5 +198,44 @@ func TestMissingInALoopIsReportedOnce(t *testing.T) {
 	_, err := renderString(t, Options{}, "{{ range 50 }}{{ $.Env.X }}{{ required \"set Y\" $.Env.Y }}{{ end }}")
 	if ps := problems(t, err); len(ps) != 2 {
 		t.Errorf("got %d problems, want 2:\n%v", len(ps), err)
+	}
+}
+
+// A loop or a recursion that prints nothing calls nothing that could see
+// the context: the deadline must stop it all the same, and name it.
+func TestDeadlineStopsTemplatesThatPrintNothing(t *testing.T) {
+	for _, text := range []string{
+		`{{ range 1000000000 }}{{ range 1000000000 }}{{ end }}{{ end }}`,
+		`{{ range 1000000000 }}{{ if false }}x{{ end }}{{ end }}`,
+		`{{ range 1000000000 }}{{ continue }}x{{ end }}`,
+		`{{ range 1000000000 }}{{ $x := . }}{{ end }}`,
+		`{{ define "r" }}{{ if lt (len .) 60 }}{{ template "r" (print . "x") }}{{ template "r" (print . "x") }}{{ end }}{{ end }}{{ template "r" "" }}`,
+		`{{ define "r" }}{{ if lt (len .) 60 }}{{ include "r" (print . "x") }}{{ include "r" (print . "x") }}{{ end }}{{ end }}{{ include "r" "" }}`,
+		`{{ tpl "{{ range 1000000000 }}{{ end }}" . }}`,
+	} {
+		path := filepath.Join(t.TempDir(), "t.tmpl")
+		os.WriteFile(path, []byte(text), 0o644)
+		ctx, cancel := context.WithTimeout(t.Context(), 100*time.Millisecond)
+		_, err := Render(ctx, Options{}, []Job{{Src: path}})
+		cancel()
+		if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "rendering "+path) {
+			t.Errorf("%s: got %v, want the deadline, naming the template", text, err)
+		}
+	}
+}
+
+// An error deep in nested includes is reported once, with where it
+// happened, not as text/template's chain of every level.
+func TestNestedIncludeErrorsAreShort(t *testing.T) {
+	_, err := renderString(t, Options{}, `{{ define "a" }}{{ include "a" . }}{{ end }}{{ include "a" . }}`)
+	ps := problems(t, err)
+	if len(ps) != 1 || len(ps[0].Msg) > 200 || !strings.Contains(ps[0].Msg, "(at t.tmpl:1:20)") {
+		t.Errorf("got %q, want one short problem that says where", ps)
+	}
+	_, err = renderString(t, Options{}, "{{ define \"h\" }}\n{{ atoi \"x\" }}{{ end }}{{ tpl `{{ include \"h\" . }}` . }}")
+	ps = problems(t, err)
+	want := `error calling atoi: not a whole number (at t.tmpl:2:4)`
+	if len(ps) != 1 || ps[0].Msg != want || ps[0].Line != 2 {
+		t.Errorf("got %q, want %q at line 2", ps, want)
 	}
 }

@@ -15,10 +15,17 @@ import (
 // or handed to a function that treats "missing" as "empty" (default, empty,
 // coalesce, required, ternary), the access is optional: a missing key is no
 // error there, so `default "80" .Env.PORT` works as in Helm.
+//
+// text/template has no context. What prints meets it in the writer, but a
+// loop with nothing to print, or a recursion of templates, calls nothing
+// of ours: so a template's body and a range's body that do not start by
+// printing start with a call of fnTick, which stops the run once the
+// context is done.
 const (
 	fnGet      = "_initbox_get"
 	fnOut      = "_initbox_out"
 	fnRequired = "_initbox_required"
+	fnTick     = "_initbox_tick"
 )
 
 type rewriter struct {
@@ -36,6 +43,11 @@ var (
 	dot           = &parse.DotNode{NodeType: parse.NodeDot}
 	yes           = &parse.BoolNode{NodeType: parse.NodeBool, True: true}
 	no            = &parse.BoolNode{NodeType: parse.NodeBool}
+	// tick is {{ $_initbox_tick := _initbox_tick }}: a declaration, so that
+	// it prints nothing.
+	tick = &parse.ActionNode{NodeType: parse.NodeAction, Pipe: &parse.PipeNode{NodeType: parse.NodePipe,
+		Decl: []*parse.VariableNode{{NodeType: parse.NodeVariable, Ident: []string{"$" + fnTick}}},
+		Cmds: []*parse.CommandNode{command(0, parse.NewIdentifier(fnTick))}}}
 )
 
 // rewrite rewrites t, parsed from src, adding its sites to sites.
@@ -45,6 +57,28 @@ func rewrite(t *parse.Tree, src *source, sites *[]site) {
 	}
 	r := rewriter{src: src, sites: sites, keys: map[string]*parse.StringNode{}}
 	r.list(t.Root)
+	ticks(t.Root)
+}
+
+// ticks makes l start with the tick, unless it starts by printing: text
+// and printing actions write every time they run, even "" (fmt.Fprint
+// calls Write), and the writer checks the context. Loops that print pay
+// nothing for the tick.
+func ticks(l *parse.ListNode) {
+	if l == nil {
+		return
+	}
+	if len(l.Nodes) > 0 {
+		switch n := l.Nodes[0].(type) {
+		case *parse.TextNode:
+			return
+		case *parse.ActionNode:
+			if len(n.Pipe.Decl) == 0 {
+				return
+			}
+		}
+	}
+	l.Nodes = append([]parse.Node{tick}, l.Nodes...)
 }
 
 func (r *rewriter) list(l *parse.ListNode) {
@@ -70,6 +104,7 @@ func (r *rewriter) node(n parse.Node) {
 		r.branch(&n.BranchNode, true)
 	case *parse.RangeNode:
 		r.branch(&n.BranchNode, false)
+		ticks(n.List)
 	case *parse.TemplateNode:
 		if n.Pipe != nil {
 			r.pipe(n.Pipe, false)

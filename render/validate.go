@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -53,7 +54,7 @@ func validate(ctx context.Context, argv []string, dest, path string) error {
 		return nil
 	}
 	if ctx.Err() != nil {
-		return context.Cause(ctx)
+		return fmt.Errorf("validating %s: %s: %w; the file was left as it was", dest, strings.Join(argv, " "), context.Cause(ctx))
 	}
 	return &ValidationError{Dest: dest, Command: strings.Join(argv, " "), Output: strings.TrimSpace(out), Err: err}
 }
@@ -76,7 +77,10 @@ func runCommand(ctx context.Context, args []string) (string, error) {
 		return "", err
 	}
 	defer r.Close()
-	proc, err := os.StartProcess(path, args, &os.ProcAttr{Files: []*os.File{null, w, w}})
+	// A group of its own, so that the deadline stops the command's
+	// children too (a shell script's), not only the command.
+	proc, err := os.StartProcess(path, args, &os.ProcAttr{Files: []*os.File{null, w, w},
+		Sys: &syscall.SysProcAttr{Setpgid: true}})
 	w.Close()
 	if err != nil {
 		return "", err
@@ -87,7 +91,7 @@ func runCommand(ctx context.Context, args []string) (string, error) {
 		io.Copy(&capped{&out}, r)
 		close(read)
 	}()
-	stop := context.AfterFunc(ctx, func() { proc.Kill() })
+	stop := context.AfterFunc(ctx, func() { syscall.Kill(-proc.Pid, syscall.SIGKILL) })
 	state, err := proc.Wait()
 	stop()
 	select {

@@ -177,7 +177,7 @@ func commit(ctx context.Context, todo []*plan, o WriteOptions) error {
 		}
 	}()
 	if err != nil {
-		return err
+		return fmt.Errorf("%w; no output was changed", err)
 	}
 	if len(o.Validate) > 0 {
 		for i, f := range files {
@@ -243,14 +243,16 @@ func stage(todo []*plan) ([]*atomicfile.File, error) {
 }
 
 func stageOne(p *plan) (*atomicfile.File, error) {
+	// Errors name the output, not the temp file, which is gone by the
+	// time anyone reads them.
 	f, err := atomicfile.Create(p.Dest, p.mode)
 	if err != nil {
-		return nil, fmt.Errorf("output %s: %w", p.Dest, err)
+		return nil, fmt.Errorf("output %s: %w", p.Dest, withoutPath(err))
 	}
 	f.NoDirSync, f.NoSync = true, true // commit syncs them all at once
 	if _, err := f.Write(p.Data); err != nil {
 		f.Abort()
-		return nil, fmt.Errorf("writing %s: %w", p.Dest, err)
+		return nil, fmt.Errorf("writing %s: %w", p.Dest, withoutPath(err))
 	}
 	if err := f.Prepare(); err != nil {
 		return nil, err

@@ -2,12 +2,15 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/initbox/initbox/internal/testfs"
 )
 
 // TestSubPathMountIsUpdatedInPlace: Kubernetes mounts a subPath volume as
@@ -44,6 +47,25 @@ func TestSubPathMountIsUpdatedInPlace(t *testing.T) {
 	}
 	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "in place") {
 		t.Errorf("no warning about the in-place write:\n%s", logs.String())
+	}
+	assertNoTemps(t, dir)
+}
+
+// A full disk fails the output that does not fit, before any rename: the
+// error is still ENOSPC, names the output rather than its temp file, and
+// every output keeps its old content.
+func TestFullDiskChangesNoOutput(t *testing.T) {
+	dir := testfs.SmallTmpfs(t, 64<<10)
+	a, b := filepath.Join(dir, "a.conf"), filepath.Join(dir, "b.conf")
+	os.WriteFile(a, []byte("old a\n"), 0o644)
+	os.WriteFile(b, []byte("old b\n"), 0o644)
+	_, err := apply(t, []Output{out(a, "new a\n"), out(b, strings.Repeat("b", 128<<10))}, WriteOptions{})
+	want := "writing " + b + ": no space left on device; no output was changed"
+	if !errors.Is(err, syscall.ENOSPC) || err.Error() != want {
+		t.Errorf("got %v, want %q (ENOSPC)", err, want)
+	}
+	if readBack(t, a) != "old a\n" || readBack(t, b) != "old b\n" {
+		t.Error("an output changed")
 	}
 	assertNoTemps(t, dir)
 }
