@@ -88,9 +88,7 @@ func runFetch(c *cli.Context, e *env) error {
 		done()
 		return asUsage(err)
 	}
-	sigCtx, stop := withSignals(c.Context)
-	defer stop()
-	ctx := sigCtx
+	ctx := c.Context // cancelled by SIGTERM: see withSignals
 	if d := c.Duration("timeout"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -98,7 +96,7 @@ func runFetch(c *cli.Context, e *env) error {
 	}
 	results := f.All(ctx, jobs)
 	done()
-	return e.fetchVerdict(results, context.Cause(sigCtx))
+	return e.fetchVerdict(results, context.Cause(c.Context))
 }
 
 // asUsage turns the fetch package's validation errors into exit code 2.

@@ -85,8 +85,7 @@ func runRender(c *cli.Context, e *env) error {
 		return err
 	}
 	tuneGC()
-	ctx, stop := withSignals(c.Context)
-	defer stop()
+	ctx := c.Context // cancelled by SIGTERM: see withSignals
 	if d := c.Duration("timeout"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeoutError{d})

@@ -117,8 +117,7 @@ func runWait(c *cli.Context, e *env) error {
 	// One OS thread runs every attempt: waiting is all I/O, and fewer
 	// threads mean fewer wake-ups, so a long wait costs almost no CPU.
 	runtime.GOMAXPROCS(1)
-	ctx, stop := withSignals(c.Context)
-	defer stop()
+	ctx := c.Context // cancelled by SIGTERM: see withSignals
 	if d := c.Duration("timeout"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -151,8 +150,7 @@ func runCheck(c *cli.Context, e *env) error {
 	if d := c.Duration("timeout"); d <= 0 {
 		return usagef("--timeout %v: want a positive duration such as 5s", d)
 	}
-	sigCtx, stop := withSignals(c.Context)
-	defer stop()
+	sigCtx := c.Context // cancelled by SIGTERM: see withSignals
 	ctx, cancel := context.WithTimeout(sigCtx, c.Duration("timeout"))
 	defer cancel()
 	var nr *checks.NotReadyError

@@ -18,7 +18,15 @@ import (
 
 func fileServer(t *testing.T, files map[string][]byte) *httptest.Server {
 	t.Helper()
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := httptest.NewServer(fileHandler(files))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// fileHandler serves files by path, with an ETag and a Last-Modified, so
+// ranges and conditional requests work.
+func fileHandler(files map[string][]byte) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
 		data, ok := files[r.URL.Path]
 		if !ok {
 			http.NotFound(w, r)
@@ -26,9 +34,7 @@ func fileServer(t *testing.T, files map[string][]byte) *httptest.Server {
 		}
 		w.Header().Set("ETag", `"`+r.URL.Path+`"`)
 		http.ServeContent(w, r, "", time.Unix(1700000000, 0), bytes.NewReader(data))
-	}))
-	t.Cleanup(srv.Close)
-	return srv
+	}
 }
 
 func hexSHA256(b []byte) string {

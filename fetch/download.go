@@ -78,9 +78,14 @@ func (t *target) download(ctx context.Context) (Result, error) {
 		if t.want.IsZero() { // with a checksum, the file on disk just failed it
 			t.cond = loadManifest(t.dest, t.url.String())
 		}
-		var err error
-		if t.part, err = openPartial(t.dest, t.url.String(), t.f.opts.Mode, false); err != nil {
-			return t.result(), err
+		// Only a partial download an earlier run left is opened now, to
+		// resume it; else the first answer with a body opens one, so that
+		// a 304 leaves the directory as it was (same mtime, no temp file).
+		if hasPartial(t.dest) {
+			var err error
+			if t.part, err = openPartial(t.dest, t.url.String(), t.f.opts.Mode, false); err != nil {
+				return t.result(), err
+			}
 		}
 	}
 	if err := t.transfer(ctx); err != nil {
@@ -193,6 +198,9 @@ func (t *target) attempt(ctx context.Context) error {
 	case http.StatusOK:
 		err = t.startWhole(resp)
 	case http.StatusPartialContent:
+		if t.part == nil { // a range that was not asked for
+			return statusError(resp)
+		}
 		err = t.startRange(ctx, resp)
 	case http.StatusRequestedRangeNotSatisfiable:
 		// The partial holds the whole file already (a run died just before
@@ -231,7 +239,7 @@ func (t *target) requestHeader() http.Header {
 // startWhole prepares for a complete body: the server ignored the range,
 // or the file changed (If-Range did not match), or none was asked for.
 func (t *target) startWhole(resp *http.Response) error {
-	if err := t.name200(resp); err != nil {
+	if err := t.open200(resp); err != nil {
 		return err
 	}
 	if t.part.size > 0 {
@@ -251,18 +259,21 @@ func (t *target) startWhole(resp *http.Response) error {
 	return t.part.begin(newPartialInfo(t.url.String(), resp.Header.Get("ETag"), resp.Header.Get("Last-Modified"), size))
 }
 
-// name200 opens the partial file of a download whose name only the
-// answer gives (Content-Disposition, else index.html).
-func (t *target) name200(resp *http.Response) error {
+// open200 opens the partial file for a whole body, unless one is open
+// already, and first names the destination if only the answer can
+// (Content-Disposition, else index.html).
+func (t *target) open200(resp *http.Response) error {
 	if t.part != nil {
 		return nil
 	}
-	name := nameFromDisposition(resp.Header.Get("Content-Disposition"))
-	if name == "" {
-		name = "index.html"
+	if t.dest == "" {
+		name := nameFromDisposition(resp.Header.Get("Content-Disposition"))
+		if name == "" {
+			name = "index.html"
+		}
+		t.dest = joinDir(t.job.Dir, t.f.opts.Extract, name)
+		t.job.Progress.setDest(t.dest)
 	}
-	t.dest = joinDir(t.job.Dir, t.f.opts.Extract, name)
-	t.job.Progress.setDest(t.dest)
 	var err error
 	t.part, err = openPartial(t.dest, t.url.String(), t.f.opts.Mode, true)
 	return err

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 
@@ -31,6 +32,9 @@ func (t *target) copyLocal(ctx context.Context) (Result, error) {
 	}
 	if t.want.IsZero() {
 		t.cond = loadManifest(t.dest, t.url.String())
+		if res, ok, err := t.sameAsLast(ctx, fi.Size()); ok || err != nil {
+			return res, err
+		}
 	}
 	if err := makeDir(t.dest); err != nil {
 		return t.result(), err
@@ -50,4 +54,18 @@ func (t *target) copyLocal(ctx context.Context) (Result, error) {
 		return t.result(), err
 	}
 	return t.finish(ctx)
+}
+
+// sameAsLast reports whether the source still hashes to what the manifest
+// says was copied last time: then nothing is written, not even a temp file
+// that would change the directory.
+func (t *target) sameAsLast(ctx context.Context, size int64) (Result, bool, error) {
+	if t.cond == nil || size != t.cond.Size || t.cond.Extracted != t.f.opts.Extract {
+		return Result{}, false, nil
+	}
+	got, _, err := hashFile(ctx, t.url.Path, false)
+	if err != nil || hex.EncodeToString(got.SHA256) != t.cond.SHA256 {
+		return Result{}, false, err
+	}
+	return Result{Dest: t.dest, Status: Unchanged, Size: size, SHA256: t.cond.SHA256}, true, nil
 }

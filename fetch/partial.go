@@ -79,6 +79,12 @@ func openPartial(dest, rawURL string, mode os.FileMode, fresh bool) (*partial, e
 	return &partial{file: f, info: partialInfo{Size: -1}}, nil
 }
 
+// hasPartial reports whether a partial download of dest is on disk.
+func hasPartial(dest string) bool {
+	_, err := os.Lstat(hiddenName(dest, partialSuffix))
+	return err == nil
+}
+
 func sameFile(f *os.File, path string) bool {
 	a, err1 := f.Stat()
 	b, err2 := os.Stat(path)

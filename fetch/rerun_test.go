@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestRerunWithChecksumMakesNoRequest(t *testing.T) {
@@ -56,7 +57,7 @@ func TestConditionalRerunWritesNothing(t *testing.T) {
 		t.Fatal(res.Err)
 	}
 	before, _ := os.Stat(dest)
-	res := f.Fetch(t.Context(), job)
+	res := fetchLeavingDir(t, f, job)
 	if res.Err != nil || res.Status != Unchanged {
 		t.Fatalf("second run: %v, %s; want unchanged", res.Err, res.Status)
 	}
@@ -100,11 +101,24 @@ func TestFileURLCopies(t *testing.T) {
 		t.Fatalf("%v, %s", res.Err, res.Status)
 	}
 	assertContent(t, dest, data)
-	if res := f.Fetch(t.Context(), job); res.Err != nil || res.Status != Unchanged {
+	if res := fetchLeavingDir(t, f, job); res.Err != nil || res.Status != Unchanged {
 		t.Fatalf("re-run: %v, %s; want unchanged", res.Err, res.Status)
 	}
 	res := f.Fetch(t.Context(), Job{URL: "file://" + src + ".missing", Dest: dest})
 	if !errors.Is(res.Err, syscall.ENOENT) {
 		t.Errorf("missing source: got %v, want not found", res.Err)
 	}
+}
+
+// fetchLeavingDir fetches job, which must not touch the destination's
+// directory: no temp file created and removed, so the same mtime.
+func fetchLeavingDir(t *testing.T, f *Fetcher, job Job) Result {
+	t.Helper()
+	time.Sleep(20 * time.Millisecond) // a write now would get a later mtime (coarse clock)
+	before, _ := os.Stat(filepath.Dir(job.Dest))
+	res := f.Fetch(t.Context(), job)
+	if after, _ := os.Stat(filepath.Dir(job.Dest)); !before.ModTime().Equal(after.ModTime()) {
+		t.Errorf("%s changed %s: a temp file was created and removed", res.Status, filepath.Dir(job.Dest))
+	}
+	return res
 }

@@ -77,7 +77,9 @@ func (w *watchdog) Read(p []byte) (int, error) {
 // what the destination holds already.
 func (t *target) finish(ctx context.Context) (Result, error) {
 	if t.notModified {
-		t.part.discard()
+		if t.part != nil { // a stale partial, not vouched for by its sidecar
+			t.part.discard()
+		}
 		return Result{Dest: t.dest, Status: Unchanged, Size: t.cond.Size, SHA256: t.cond.SHA256}, nil
 	}
 	got := t.dig.sums()
