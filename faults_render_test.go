@@ -23,17 +23,17 @@ import (
 
 const goodOutput = "listen 80;\n"
 
-// snapshot is what a failed render must leave as it was: the old output's
+// renderSnapshot is what a failed render must leave as it was: the old output's
 // bytes, inode and mtime, and the names in its directory, where a temp
 // file left behind would show.
-type snapshot struct {
+type renderSnapshot struct {
 	data  []byte
 	ino   uint64
 	mtime time.Time
 	names []string
 }
 
-func snap(t *testing.T, path string) snapshot {
+func snap(t *testing.T, path string) renderSnapshot {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
@@ -43,7 +43,7 @@ func snap(t *testing.T, path string) snapshot {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return snapshot{data, fi.Sys().(*syscall.Stat_t).Ino, fi.ModTime(), names(t, filepath.Dir(path))}
+	return renderSnapshot{data, fi.Sys().(*syscall.Stat_t).Ino, fi.ModTime(), names(t, filepath.Dir(path))}
 }
 
 func names(t *testing.T, dir string) []string {
@@ -60,7 +60,7 @@ func names(t *testing.T, dir string) []string {
 }
 
 // unchanged fails the test if path is not as s saw it.
-func (s snapshot) unchanged(t *testing.T, path string) {
+func (s renderSnapshot) unchanged(t *testing.T, path string) {
 	t.Helper()
 	now := snap(t, path)
 	if string(now.data) != string(s.data) || now.ino != s.ino || !now.mtime.Equal(s.mtime) {
@@ -343,7 +343,7 @@ func TestRenderDiskFull(t *testing.T) {
 			olds = append(olds, file(t, out, name, "old "+name+"\n"))
 		}
 		filler := fill(t, out, 240<<10) // a and b fit, c does not
-		befores := make([]snapshot, len(olds))
+		befores := make([]renderSnapshot, len(olds))
 		for i, o := range olds {
 			befores[i] = snap(t, o)
 		}
