@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -132,7 +133,12 @@ func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 		code, msg = exitTimeout, "timed out"
 	}
 	for _, r := range failed {
-		attrs := []any{"url", r.URL, "error", r.Err.Error()}
+		text := r.Err.Error()
+		if sig != nil {
+			// Say what cancelled it, not "context canceled".
+			text = strings.Replace(text, context.Canceled.Error(), sig.Error(), 1)
+		}
+		attrs := []any{"url", r.URL, "error", text}
 		if r.Dest != "" {
 			attrs = append(attrs, "file", r.Dest)
 		}

@@ -193,6 +193,7 @@ func TestFetchSIGTERMKeepsOldFile(t *testing.T) {
 	stderr := startWithStderr(t, cmd)
 	waitForLine(t, stderr, "msg=progress")
 	cmd.Process.Signal(syscall.SIGTERM)
+	waitForLine(t, stderr, `error="interrupted by SIGTERM with`)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
 	select {
