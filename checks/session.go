@@ -57,7 +57,7 @@ func parseEndpoint(target, defaultPort string, auth AuthOptions, params ...strin
 	red := redact.URL(target)
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, usageErrorf(red, "bad URL: %v", errors.Unwrap(err))
+		return nil, usageErrorf(red, "%s", redact.ParseError(target, err))
 	}
 	if u.Hostname() == "" {
 		return nil, usageErrorf(red, "missing host: want %s://HOST[:PORT]", u.Scheme)
