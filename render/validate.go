@@ -10,6 +10,8 @@ import (
 	"os/exec"
 	"strings"
 	"time"
+
+	"github.com/initbox/initbox/internal/redact"
 )
 
 // maxValidateOutput is how much of a validation command's output is kept
@@ -34,8 +36,9 @@ func (e *ValidationError) Error() string {
 
 func (e *ValidationError) Unwrap() error { return e.Err }
 
-// validate runs argv on the temp file path that will become dest.
-func validate(ctx context.Context, argv []string, dest, path string) error {
+// validate runs argv on the temp file path that will become dest. Its
+// output, kept for the error, may quote the file: hide is hidden in it.
+func validate(ctx context.Context, argv []string, dest, path string, hide []string) error {
 	args := make([]string, 0, len(argv)+1)
 	found := false
 	for _, a := range argv {
@@ -55,7 +58,8 @@ func validate(ctx context.Context, argv []string, dest, path string) error {
 	if ctx.Err() != nil {
 		return context.Cause(ctx)
 	}
-	return &ValidationError{Dest: dest, Command: strings.Join(argv, " "), Output: strings.TrimSpace(out), Err: err}
+	out = redact.Hide(strings.TrimSpace(out), hide)
+	return &ValidationError{Dest: dest, Command: strings.Join(argv, " "), Output: out, Err: err}
 }
 
 // runCommand runs a command and returns the start of its output (stdout and

@@ -172,3 +172,31 @@ func querySpans(s string) [][2]int {
 	}
 	return spans
 }
+
+// minSecret is the shortest value EnvSecrets takes for a secret: shorter
+// ones, such as API_KEY_ENABLED=1 or AUTH=true, would hide every "1" or
+// "true" of a text while protecting nothing.
+const minSecret = 6
+
+// EnvSecrets returns the values in env that are secrets, for hiding with
+// Hide in text that shows what was rendered from them: the values of
+// variables whose names look like credentials (DB_PASSWORD, API_TOKEN,
+// AWS_SECRET_ACCESS_KEY), and the passwords and tokens inside URL values
+// (DATABASE_URL=postgres://app:pw@db/app). Values shorter than six bytes
+// are left out.
+func EnvSecrets(env map[string]string) []string {
+	var secrets []string
+	for name, v := range env {
+		candidates := Secrets(v)
+		if secretKey().MatchString(name) {
+			candidates = append(candidates, v)
+		}
+		for _, c := range candidates {
+			if len(c) >= minSecret {
+				secrets = append(secrets, c)
+			}
+		}
+	}
+	slices.Sort(secrets)
+	return slices.Compact(secrets)
+}

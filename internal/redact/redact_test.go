@@ -72,3 +72,14 @@ func TestParseError(t *testing.T) {
 		}
 	}
 }
+
+func TestEnvSecrets(t *testing.T) {
+	env := map[string]string{
+		"DB_PASSWORD": "s3cret-pw", "API_TOKEN": "t0ken-value", "DATABASE_URL": "postgres://app:url-pw-1@db/app",
+		"AUTH_ENABLED": "true", "HOME": "/root", "PORT": "8080", "OTHER_KEY": "s3cret-pw",
+	}
+	got := EnvSecrets(env)
+	if want := []string{"s3cret-pw", "t0ken-value", "url-pw-1"}; !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
