@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/initbox/initbox/internal/httpopt"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -113,7 +114,7 @@ func newCredential(user *url.Userinfo, o AuthOptions) (credential, error) {
 	case o.PasswordFile != "":
 		f, err := os.Open(o.PasswordFile)
 		if err != nil {
-			return credential{}, usageErrorf("--password-file", "%v", err)
+			return credential{}, asUsageError(httpopt.SecretFileError("--password-file ", o.PasswordFile, err))
 		}
 		f.Close()
 		return credential{file: o.PasswordFile, set: true}, nil
