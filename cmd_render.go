@@ -14,6 +14,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/initbox/initbox/internal/redact"
 	"github.com/initbox/initbox/render"
 )
 
@@ -58,7 +59,7 @@ func renderFlags() []cli.Flag {
 		&cli.StringSliceFlag{Category: data, Name: "data", Usage: "NAME=PATH: a .json, .yaml or text file, or a directory (a mounted ConfigMap), as .NAME (repeatable)", EnvVars: []string{"INITBOX_DATA"}},
 		&cli.StringSliceFlag{Category: data, Name: "allow-dir", Usage: "directory the file function may read (repeatable; default: none)", EnvVars: []string{"INITBOX_ALLOW_DIR"}},
 		&cli.BoolFlag{Category: check, Name: "check", Usage: "write nothing; exit 1 if any output would change", EnvVars: []string{"INITBOX_CHECK"}},
-		&cli.BoolFlag{Category: check, Name: "diff", Usage: "write nothing; print a unified diff of what would change to stdout", EnvVars: []string{"INITBOX_DIFF"}},
+		&cli.BoolFlag{Category: check, Name: "diff", Usage: "write nothing; print a unified diff of what would change to stdout (values of variables named like secrets, *PASSWORD*, *TOKEN*, *KEY*…, and URL passwords show as xxxxx)", EnvVars: []string{"INITBOX_DIFF"}},
 		&cli.StringFlag{Category: check, Name: "validate", Usage: `command run on each changed output before it is moved into place; {} is the file, e.g. "nginx -t -c {}"`, EnvVars: []string{"INITBOX_VALIDATE"}},
 		&cli.DurationFlag{Category: check, Name: "timeout", Value: time.Minute, Usage: "give up after this long (0: never); exit 124", EnvVars: []string{"INITBOX_TIMEOUT"}},
 		&cli.BoolFlag{Category: syntax, Name: "envsubst", Usage: "replace ${VAR}, ${VAR:-default}, ${VAR:?error} of set variables instead of Go templates; $VAR stays", EnvVars: []string{"INITBOX_ENVSUBST"}},
@@ -252,7 +253,7 @@ func environ() map[string]string {
 }
 
 func writeOptions(c *cli.Context, jobs []render.Job, e *env) (render.WriteOptions, error) {
-	wo := render.WriteOptions{Log: e.log, DryRun: c.Bool("check") || c.Bool("diff")}
+	wo := render.WriteOptions{Log: e.log, DryRun: c.Bool("check") || c.Bool("diff"), Hide: redact.EnvSecrets(environ())}
 	if c.Bool("diff") {
 		wo.Diff = e.stdout
 	}

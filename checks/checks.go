@@ -45,10 +45,24 @@ func (e *UsageError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err)
 func (e *UsageError) Unwrap() error { return e.Err }
 
 // usageErrorf builds a *UsageError; arg is redacted, since it is often the
-// target itself and may carry a password.
+// target itself and may carry a password, and so is the message, which
+// may quote a piece of the target (a name, a port) that holds it.
 func usageErrorf(arg, format string, a ...any) error {
-	return &UsageError{Arg: redact.URL(arg), Err: fmt.Errorf(format, a...)}
+	err := fmt.Errorf(format, a...)
+	if secrets := redact.Secrets(arg); len(secrets) > 0 {
+		err = &hiddenError{msg: redact.Hide(err.Error(), secrets), err: err}
+	}
+	return &UsageError{Arg: redact.URL(arg), Err: err}
 }
+
+// hiddenError is an error whose message had secrets taken out.
+type hiddenError struct {
+	msg string
+	err error
+}
+
+func (e *hiddenError) Error() string { return e.msg }
+func (e *hiddenError) Unwrap() error { return e.err }
 
 // Parse builds the Checker for one target. Schemes: tcp://HOST:PORT (or bare
 // HOST:PORT), http://, https://, dns://NAME, unix:///path, file:///path, and

@@ -12,6 +12,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/initbox/initbox/internal/redact"
 )
 
 // defaultResolvConf is where a pod's resolver configuration lives.
@@ -65,7 +67,7 @@ func newDNS(target, name string, o DNSOptions) (Checker, error) {
 	if o.MinRecords < 0 {
 		return nil, usageErrorf(target, "min records %d is negative", o.MinRecords)
 	}
-	d := &DNS{target: target, name: name, minRecords: max(o.MinRecords, 1)}
+	d := &DNS{target: redact.URL(target), name: name, minRecords: max(o.MinRecords, 1)}
 	var ok bool
 	if d.qtype, d.anyAddr, ok = parseType(o.Type); !ok {
 		return nil, usageErrorf(target, "unknown record type %q (want A, AAAA, CNAME, SRV, TXT or MX)", o.Type)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+
+	"github.com/initbox/initbox/internal/redact"
 )
 
 // FileOptions configures file:// targets.
@@ -22,7 +24,7 @@ type File struct {
 func newFile(target string, o FileOptions) (*File, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, usageErrorf(target, "bad file URL: %v", err)
+		return nil, usageErrorf(target, "%s", redact.ParseError(target, err))
 	}
 	if u.Host != "" && u.Host != "localhost" {
 		return nil, usageErrorf(target, "want file:///absolute/path (three slashes), not a host %q", u.Host)
@@ -30,7 +32,7 @@ func newFile(target string, o FileOptions) (*File, error) {
 	if u.Path == "" || u.Path[0] != '/' {
 		return nil, usageErrorf(target, "want an absolute path: file:///shared/ready")
 	}
-	return &File{Path: u.Path, NonEmpty: o.NonEmpty, target: target}, nil
+	return &File{Path: u.Path, NonEmpty: o.NonEmpty, target: redact.URL(target)}, nil
 }
 
 // Check stats the file; it follows symlinks, as the reader of the file will.

@@ -51,7 +51,7 @@ type HTTP struct {
 func newHTTP(target string, o HTTPOptions) (*HTTP, error) {
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, usageErrorf(target, "bad URL: %v", errors.Unwrap(err))
+		return nil, usageErrorf(target, "%s", redact.ParseError(target, err))
 	}
 	if u.Host == "" || u.Hostname() == "" {
 		return nil, usageErrorf(target, "missing host: want http://HOST[:PORT]/path")

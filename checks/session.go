@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/initbox/initbox/internal/httpopt"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -57,7 +58,7 @@ func parseEndpoint(target, defaultPort string, auth AuthOptions, params ...strin
 	red := redact.URL(target)
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, usageErrorf(red, "bad URL: %v", errors.Unwrap(err))
+		return nil, usageErrorf(red, "%s", redact.ParseError(target, err))
 	}
 	if u.Hostname() == "" {
 		return nil, usageErrorf(red, "missing host: want %s://HOST[:PORT]", u.Scheme)
@@ -113,7 +114,7 @@ func newCredential(user *url.Userinfo, o AuthOptions) (credential, error) {
 	case o.PasswordFile != "":
 		f, err := os.Open(o.PasswordFile)
 		if err != nil {
-			return credential{}, usageErrorf("--password-file", "%v", err)
+			return credential{}, asUsageError(httpopt.SecretFileError("--password-file ", o.PasswordFile, err))
 		}
 		f.Close()
 		return credential{file: o.PasswordFile, set: true}, nil

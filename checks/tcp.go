@@ -4,6 +4,8 @@ import (
 	"context"
 	"net"
 	"strconv"
+
+	"github.com/initbox/initbox/internal/redact"
 )
 
 // TCP is ready when a TCP connection to Addr can be opened. The connection is
@@ -24,7 +26,7 @@ func newTCP(target, hostport string) (*TCP, error) {
 	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
 		return nil, usageErrorf(target, "bad port %q: want a number from 1 to 65535", port)
 	}
-	return &TCP{Addr: hostport, target: target}, nil
+	return &TCP{Addr: hostport, target: redact.URL(target)}, nil
 }
 
 // Check opens and closes one connection.

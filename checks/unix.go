@@ -1,6 +1,10 @@
 package checks
 
-import "context"
+import (
+	"context"
+
+	"github.com/initbox/initbox/internal/redact"
+)
 
 // Unix is ready when a stream connection to the socket at Path succeeds.
 type Unix struct {
@@ -12,7 +16,7 @@ func newUnix(target, path string) (*Unix, error) {
 	if path == "" || path[0] != '/' {
 		return nil, usageErrorf(target, "want an absolute path: unix:///run/app.sock")
 	}
-	return &Unix{Path: path, target: target}, nil
+	return &Unix{Path: path, target: redact.URL(target)}, nil
 }
 
 // Check connects to the socket and closes the connection again.

@@ -1,12 +1,9 @@
 package fetch
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"net/url"
@@ -91,9 +88,9 @@ func matchesOnDisk(ctx context.Context, dest string, want Sums) (Sums, int64, bo
 // sumsFile is a checksum file fetched once per run, for every job that
 // names it.
 type sumsFile struct {
-	done    chan struct{}
-	entries map[string]Sums
-	err     error
+	done  chan struct{}
+	table sumsTable
+	err   error
 }
 
 // wantSums returns the job's expected checksums: given, or looked up in its
@@ -102,18 +99,18 @@ func (f *Fetcher) wantSums(ctx context.Context, job Job, u *url.URL) (Sums, erro
 	if !job.Want.IsZero() || job.SumsURL == "" {
 		return job.Want, nil
 	}
-	entries, err := f.sumsFile(ctx, job.SumsURL)
+	table, err := f.sumsFile(ctx, job.SumsURL)
 	if err != nil {
 		return Sums{}, err
 	}
-	name := path.Base(u.Path)
-	if s, ok := entries[name]; ok {
-		return s, nil
+	s, err := table.lookup(path.Base(u.Path))
+	if err != nil {
+		return Sums{}, fmt.Errorf("checksum file %s %w", redact.URL(job.SumsURL), err)
 	}
-	return Sums{}, fmt.Errorf("checksum file %s has no line for %q", redact.URL(job.SumsURL), name)
+	return s, nil
 }
 
-func (f *Fetcher) sumsFile(ctx context.Context, rawURL string) (map[string]Sums, error) {
+func (f *Fetcher) sumsFile(ctx context.Context, rawURL string) (sumsTable, error) {
 	f.sumsMu.Lock()
 	s, ok := f.sums[rawURL]
 	if !ok {
@@ -122,73 +119,27 @@ func (f *Fetcher) sumsFile(ctx context.Context, rawURL string) (map[string]Sums,
 	}
 	f.sumsMu.Unlock()
 	if !ok {
-		s.entries, s.err = f.loadSums(ctx, rawURL)
+		s.table, s.err = f.loadSums(ctx, rawURL)
 		close(s.done)
 	}
 	select {
 	case <-s.done:
-		return s.entries, s.err
+		return s.table, s.err
 	case <-ctx.Done():
-		return nil, context.Cause(ctx)
+		return sumsTable{}, context.Cause(ctx)
 	}
 }
 
-func (f *Fetcher) loadSums(ctx context.Context, rawURL string) (map[string]Sums, error) {
+func (f *Fetcher) loadSums(ctx context.Context, rawURL string) (sumsTable, error) {
 	data, err := f.small(ctx, rawURL, maxChecksumFileBytes)
 	if err != nil {
-		return nil, fmt.Errorf("checksum file %s: %w", redact.URL(rawURL), err)
+		return sumsTable{}, fmt.Errorf("checksum file %s: %w", redact.URL(rawURL), err)
 	}
-	entries, err := parseSums(data)
+	table, err := parseSums(data)
 	if err != nil {
-		return nil, fmt.Errorf("checksum file %s: %w", redact.URL(rawURL), err)
+		return sumsTable{}, fmt.Errorf("checksum file %s: %w", redact.URL(rawURL), err)
 	}
-	return entries, nil
-}
-
-// parseSums reads the output of sha256sum or sha512sum: "<hex>  <name>"
-// lines, with "*" before the name in binary mode and an optional "./". The
-// length of the hex tells the algorithm. BSD-style "SHA256 (name) = hex"
-// lines are accepted too.
-func parseSums(data []byte) (map[string]Sums, error) {
-	entries := map[string]Sums{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	for lineNo := 1; sc.Scan(); lineNo++ {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		sum, name, ok := splitSumLine(line)
-		b, err := hex.DecodeString(sum)
-		if !ok || err != nil || (len(b) != 32 && len(b) != 64) {
-			return nil, fmt.Errorf("line %d: want \"<sha256 or sha512 hex>  <name>\"", lineNo)
-		}
-		s := entries[name]
-		if len(b) == 32 {
-			s.SHA256 = b
-		} else {
-			s.SHA512 = b
-		}
-		entries[name] = s
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	if len(entries) == 0 {
-		return nil, errors.New("no checksums in it")
-	}
-	return entries, nil
-}
-
-func splitSumLine(line string) (sum, name string, ok bool) {
-	for _, prefix := range []string{"SHA256 (", "SHA512 ("} {
-		if rest, found := strings.CutPrefix(line, prefix); found {
-			name, sum, ok = strings.Cut(rest, ") = ")
-			return strings.ToLower(sum), path.Base(name), ok
-		}
-	}
-	sum, name, ok = strings.Cut(line, " ")
-	name = strings.TrimPrefix(strings.TrimLeft(name, " "), "*")
-	return strings.ToLower(sum), path.Base(name), ok && name != ""
+	return table, nil
 }
 
 // readSmall reads at most limit bytes of r, failing if there are more.

@@ -23,6 +23,13 @@ func TestParseSums(t *testing.T) {
 		{"dot slash and comments", "# release 1.2\n\n" + a + "  ./dist/tool\n", map[string]string{"tool": a}, ""},
 		{"sha512 by length", b + "  big.iso\n", map[string]string{"big.iso": b}, ""},
 		{"BSD style", "SHA256 (tool.zip) = " + strings.ToUpper(a) + "\n", map[string]string{"tool.zip": a}, ""},
+		{"BSD name with parentheses", "SHA512 (a (1)) = b) = " + b + "\n", map[string]string{"a (1)) = b": b}, ""},
+		{"CRLF and names kept verbatim", a + "   lead and trail \r\n", map[string]string{" lead and trail ": a}, ""},
+		{"escaped name", `\` + a + `  back\\slash\nnewline` + "\n", map[string]string{"back\\slash\nnewline": a}, ""},
+		{"one space", a + " tool\n", map[string]string{"tool": a}, ""},
+		{"BSD length of the other algorithm", "SHA256 (tool) = " + b + "\n", nil, "SHA256 wants 64"},
+		{"bad escape", `\` + a + `  a\tb` + "\n", nil, "line 1"},
+		{"no file name", a + "  ./\n", nil, `"." names no file`},
 		{"bad hex", "xyz  tool\n", nil, "line 1"},
 		{"wrong length", "abcd  tool\n", nil, "line 1"},
 		{"empty", "\n# nothing\n", nil, "no checksums"},
@@ -40,7 +47,7 @@ func TestParseSums(t *testing.T) {
 				t.Fatal(err)
 			}
 			for name, want := range tt.want {
-				s, ok := got[name]
+				s, ok := got.sums[name]
 				if !ok {
 					t.Fatalf("no entry for %q in %v", name, got)
 				}
@@ -49,6 +56,20 @@ func TestParseSums(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestChecksumFileAmbiguousName(t *testing.T) {
+	a, b := strings.Repeat("ab", 32), strings.Repeat("cd", 32)
+	table, err := parseSums([]byte(a + "  linux/tool\n" + b + "  darwin/tool\n" + a + "  ./same\n" + a + "  same\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := table.lookup("tool"); err == nil || !strings.Contains(err.Error(), "different checksums") {
+		t.Errorf("tool: got %v, want an error: two files of that name differ", err)
+	}
+	if _, err := table.lookup("same"); err != nil {
+		t.Errorf("same: %v; the two lines agree", err)
 	}
 }
 

@@ -41,11 +41,12 @@ type extractor struct {
 	bytes int64
 	links map[string]string // symlinks created: name -> target
 	files map[string]bool   // regular files created, for hard links
+	dirs  map[string]bool   // directories created, listed or not
 	buf   []byte
 }
 
 func newExtractor(ctx context.Context, root *os.Root, lim Limits) *extractor {
-	return &extractor{ctx: ctx, root: root, lim: lim, links: map[string]string{}, files: map[string]bool{}}
+	return &extractor{ctx: ctx, root: root, lim: lim, links: map[string]string{}, files: map[string]bool{}, dirs: map[string]bool{}}
 }
 
 // add checks one entry and creates it.
@@ -61,7 +62,7 @@ func (x *extractor) add(e entry) error {
 		return &ArchiveError{Entry: e.name, Reason: errString(err, "names the target directory itself")}
 	}
 	if x.count++; x.count > x.lim.MaxFiles {
-		return &ArchiveError{Reason: fmt.Sprintf("more than %d entries (--extract-max-files)", x.lim.MaxFiles)}
+		return x.tooMany()
 	}
 	if e.mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
 		return &ArchiveError{Entry: e.name, Reason: "has the setuid or setgid bit"}
@@ -69,13 +70,12 @@ func (x *extractor) add(e entry) error {
 	if link := x.throughLink(name); link != "" {
 		return &ArchiveError{Entry: e.name, Reason: "its path goes through the symlink " + link}
 	}
-	if dir := path.Dir(name); dir != "." {
-		if err := x.root.MkdirAll(dir, 0o755); err != nil {
-			return err
-		}
+	if err := x.parents(name); err != nil {
+		return err
 	}
 	switch e.kind {
 	case entryDir:
+		x.dirs[name] = true
 		return x.root.MkdirAll(name, e.mode.Perm()|0o700)
 	case entryFile:
 		return x.file(name, e)
@@ -84,6 +84,29 @@ func (x *extractor) add(e entry) error {
 	default:
 		return x.hardlink(name, e)
 	}
+}
+
+// parents creates the directories above name that the archive has not
+// listed, each counted as an entry: else a few entries with deep paths
+// could create any number of directories.
+func (x *extractor) parents(name string) error {
+	dir := path.Dir(name)
+	if dir == "." || x.dirs[dir] {
+		return nil
+	}
+	for i := range len(name) {
+		if name[i] == '/' && !x.dirs[name[:i]] {
+			x.dirs[name[:i]] = true
+			if x.count++; x.count > x.lim.MaxFiles {
+				return x.tooMany()
+			}
+		}
+	}
+	return x.root.MkdirAll(dir, 0o755)
+}
+
+func (x *extractor) tooMany() error {
+	return &ArchiveError{Reason: fmt.Sprintf("more than %d entries, counting the directories they need (--extract-max-files)", x.lim.MaxFiles)}
 }
 
 func errString(err error, fallback string) string {
@@ -167,6 +190,7 @@ func (x *extractor) forget(name string) {
 		x.root.Remove(name)
 		delete(x.links, name)
 		delete(x.files, name)
+		delete(x.dirs, name)
 	}
 }
 

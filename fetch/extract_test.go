@@ -25,7 +25,7 @@ type member struct {
 	zeroes int64 // a body of this many zero bytes instead
 }
 
-func tarBytes(t *testing.T, gz bool, members ...member) []byte {
+func tarBytes(t testing.TB, gz bool, members ...member) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	var zw *gzip.Writer
@@ -60,7 +60,7 @@ func tarBytes(t *testing.T, gz bool, members ...member) []byte {
 	return buf.Bytes()
 }
 
-func zipBytes(t *testing.T, members ...member) []byte {
+func zipBytes(t testing.TB, members ...member) []byte {
 	t.Helper()
 	var buf bytes.Buffer
 	zw := zip.NewWriter(&buf)
@@ -179,6 +179,9 @@ func TestExtractRejectsUnsafeArchives(t *testing.T) {
 			}
 			return tarBytes(t, false, ms...)
 		}, Limits{MaxFiles: 3}, "more than 3 entries"},
+		{"directories not listed", func(t *testing.T) []byte { // found by FuzzExtract
+			return tarBytes(t, false, member{name: "a/b/c/d/e/f/evil", typ: reg})
+		}, Limits{MaxFiles: 5}, "more than 5 entries, counting the directories"},
 		{"zip with too many files", func(t *testing.T) []byte {
 			return zipBytes(t, member{name: "evil-a"}, member{name: "evil-b"}, member{name: "evil-c"})
 		}, Limits{MaxFiles: 2}, "3 entries, more than 2"},

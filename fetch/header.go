@@ -25,7 +25,7 @@ func buildHeader(lines, files []string, tokenFile string) (http.Header, error) {
 	if tokenFile != "" {
 		data, err := os.ReadFile(tokenFile)
 		if err != nil {
-			return nil, usageErrorf("--bearer-token-file "+tokenFile, "%v", err)
+			return nil, asUsageError(httpopt.SecretFileError("--bearer-token-file ", tokenFile, err))
 		}
 		token := strings.TrimSpace(string(data))
 		if token == "" || strings.ContainsAny(token, "\r\n\x00") {

@@ -30,12 +30,13 @@ type edit struct {
 }
 
 // Unified writes a unified diff from a to b to w, under the names given;
-// it writes nothing if they are equal.
-func Unified(w io.Writer, nameA, nameB string, a, b []byte) error {
+// it writes nothing if they are equal. Each of hide is shown as "xxxxx",
+// and so is the old value of a line that changed to hold one.
+func Unified(w io.Writer, nameA, nameB string, a, b []byte, hide ...string) error {
 	if bytes.Equal(a, b) {
 		return nil
 	}
-	edits := diffLines(splitLines(a), splitLines(b))
+	edits := hideSecrets(diffLines(splitLines(a), splitLines(b)), hide)
 	var buf bytes.Buffer
 	fmt.Fprintf(&buf, "--- %s\n+++ %s\n", nameA, nameB)
 	writeHunks(&buf, edits)

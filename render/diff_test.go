@@ -47,6 +47,34 @@ func TestUnified(t *testing.T) {
 	}
 }
 
+func TestUnifiedHidesSecrets(t *testing.T) {
+	hide := []string{"s3cret-new", "t0ken-value"}
+	tests := []struct {
+		name, a, b, want string
+	}{
+		{"rotated, sharing a prefix", "user: app\npassword: s3cret-old\n", "user: app\npassword: s3cret-new\n",
+			"--- a\n+++ b\n@@ -1,2 +1,2 @@\n user: app\n-password: xxxxx\n+password: xxxxx\n"},
+		{"inside a URL", "url: postgres://app:old@db/x\n", "url: postgres://app:s3cret-new@db/x\n",
+			"--- a\n+++ b\n@@ -1 +1 @@\n-url: postgres://app:xxxxx@db/x\n+url: postgres://app:xxxxx@db/x\n"},
+		{"unchanged, in context", "token: t0ken-value\nport: 1\n", "token: t0ken-value\nport: 2\n",
+			"--- a\n+++ b\n@@ -1,2 +1,2 @@\n token: xxxxx\n-port: 1\n+port: 2\n"},
+		{"a change elsewhere on the line", "t0ken-value on host-a\n", "t0ken-value on host-b\n",
+			"--- a\n+++ b\n@@ -1 +1 @@\n-xxxxx on host-a\n+xxxxx on host-b\n"},
+		{"new file", "", "key: s3cret-new\n", "--- a\n+++ b\n@@ -0,0 +1 @@\n+key: xxxxx\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out bytes.Buffer
+			if err := Unified(&out, "a", "b", []byte(tt.a), []byte(tt.b), hide...); err != nil {
+				t.Fatal(err)
+			}
+			if out.String() != tt.want {
+				t.Errorf("got\n%s\nwant\n%s", out.String(), tt.want)
+			}
+		})
+	}
+}
+
 // TestDiffIsAShortestEditScript checks random inputs: the script turns a
 // into b, and it has as few edits as the longest common subsequence allows.
 func TestDiffIsAShortestEditScript(t *testing.T) {

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/initbox/initbox/internal/redact"
 )
 
 // maxValidateOutput is how much of a validation command's output is kept
@@ -35,8 +37,9 @@ func (e *ValidationError) Error() string {
 
 func (e *ValidationError) Unwrap() error { return e.Err }
 
-// validate runs argv on the temp file path that will become dest.
-func validate(ctx context.Context, argv []string, dest, path string) error {
+// validate runs argv on the temp file path that will become dest. Its
+// output, kept for the error, may quote the file: hide is hidden in it.
+func validate(ctx context.Context, argv []string, dest, path string, hide []string) error {
 	args := make([]string, 0, len(argv)+1)
 	found := false
 	for _, a := range argv {
@@ -56,7 +59,8 @@ func validate(ctx context.Context, argv []string, dest, path string) error {
 	if ctx.Err() != nil {
 		return fmt.Errorf("validating %s: %s: %w; the file was left as it was", dest, strings.Join(argv, " "), context.Cause(ctx))
 	}
-	return &ValidationError{Dest: dest, Command: strings.Join(argv, " "), Output: strings.TrimSpace(out), Err: err}
+	out = redact.Hide(strings.TrimSpace(out), hide)
+	return &ValidationError{Dest: dest, Command: strings.Join(argv, " "), Output: out, Err: err}
 }
 
 // runCommand runs a command and returns the start of its output (stdout and

@@ -28,6 +28,9 @@ type WriteOptions struct {
 	DryRun bool
 	// Diff, if set, receives a unified diff of each output that changes.
 	Diff io.Writer
+	// Hide lists values that the diff and a validation command's output
+	// show as "xxxxx": secrets the outputs were rendered from.
+	Hide []string
 	// Validate, if set, is a command run on the temp file of each changed
 	// output before any of them is moved into place. "{}" in its
 	// arguments stands for the temp file (appended if there is none).
@@ -78,7 +81,7 @@ func Apply(ctx context.Context, outs []Output, o WriteOptions) (Result, error) {
 	}
 	if o.Diff != nil {
 		for _, p := range todo {
-			if err := writeDiff(o.Diff, p); err != nil {
+			if err := writeDiff(o.Diff, p, o.Hide); err != nil {
 				return res, err
 			}
 		}
@@ -146,7 +149,7 @@ func sameContent(r io.Reader, data []byte) (bool, error) {
 	}
 }
 
-func writeDiff(w io.Writer, p *plan) error {
+func writeDiff(w io.Writer, p *plan, hide []string) error {
 	from := p.Dest
 	if !p.exists {
 		from = "/dev/null"
@@ -155,7 +158,7 @@ func writeDiff(w io.Writer, p *plan) error {
 			return err
 		}
 	}
-	return Unified(w, from, p.Dest, p.old, p.Data)
+	return Unified(w, from, p.Dest, p.old, p.Data, hide...)
 }
 
 // commit stages every changed output in a prepared temp file, validates
@@ -181,7 +184,7 @@ func commit(ctx context.Context, todo []*plan, o WriteOptions) error {
 	}
 	if len(o.Validate) > 0 {
 		for i, f := range files {
-			if err := validate(ctx, o.Validate, todo[i].Dest, f.Name()); err != nil {
+			if err := validate(ctx, o.Validate, todo[i].Dest, f.Name(), o.Hide); err != nil {
 				return err
 			}
 		}

@@ -8,6 +8,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/textproto"
 	"os"
@@ -47,7 +48,7 @@ func Header(lines, files []string) (http.Header, error) {
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, argErrorf("--header-file "+spec, "%v", err)
+			return nil, SecretFileError("--header-file "+strings.TrimSpace(name)+"=", path, err)
 		}
 		if err := add(h, name, string(data), "--header-file "+spec); err != nil {
 			return nil, err
@@ -91,6 +92,20 @@ func validName(name string) bool {
 		}
 	}
 	return true
+}
+
+// SecretFileError says that a file holding a secret cannot be read. It
+// names the file only if the name has a "/": a token given in place of
+// its file's path must not be printed.
+func SecretFileError(arg, path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err // its message names the file
+	}
+	if strings.Contains(path, "/") {
+		return &ArgError{Arg: arg + path, Err: err}
+	}
+	return &ArgError{Arg: strings.TrimRight(arg, " ="), Err: fmt.Errorf(`%w (the name given is not shown: without a "/" it may be the secret itself; give the file's path, e.g. ./token)`, err)}
 }
 
 // CertPool reads a PEM file of CA certificates; "" gives nil (system roots).
