@@ -17,7 +17,7 @@ func TestDeadlineKillsTheValidationGroup(t *testing.T) {
 	pidFile := filepath.Join(t.TempDir(), "pid")
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
-	err := validate(ctx, []string{"sh", "-c", `sleep 30 & echo $! > "$1"; wait`, "sh"}, "/etc/app.conf", pidFile)
+	err := validate(ctx, []string{"sh", "-c", `sleep 30 & echo $! > "$1"; wait`, "sh"}, "/etc/app.conf", pidFile, nil)
 	if !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "validating /etc/app.conf: sh -c") {
 		t.Errorf("got %v, want the deadline, naming the file and the command", err)
 	}
