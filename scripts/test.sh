@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of initbox: installs what the tests need (as root, from
-# Debian's packages), then go vet and the race-enabled test suite, the
+# Debian's packages), then go vet, staticcheck, the race-enabled test suite
+# (fault matrices, signal and re-run property tests included), fuzzing, the
 # Kubernetes examples' check (its own module), and the e2e tests on a real
 # Docker engine. The e2e tests build everything they use themselves.
 set -euo pipefail
@@ -14,6 +15,9 @@ for arch in arm64 arm 386 riscv64; do GOARCH=$arch go vet ./...; done
 # The protocol tests skip loudly when a server is missing; here, where
 # deps.sh has installed them all, a missing server is a failure.
 INITBOX_REQUIRE_SERVERS=1 go test -race -count=1 $(go list ./... | grep -v /e2e)
+
+# Every fuzz target for a bounded time, from its seed corpus in testdata/fuzz.
+FUZZTIME=${FUZZTIME:-15s} scripts/fuzz.sh
 
 (cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
 
