@@ -311,7 +311,7 @@ func fill(t *testing.T, dir string, free int64) string {
 	if err := syscall.Statfs(dir, &st); err != nil {
 		t.Fatal(err)
 	}
-	avail := int64(st.Bavail) * st.Bsize
+	avail := int64(st.Bavail) * int64(st.Bsize)
 	if avail < free {
 		t.Fatalf("%s has only %d bytes free, want %d", dir, avail, free)
 	}
