@@ -99,3 +99,39 @@ func BenchmarkRender10MiB(b *testing.B) {
 
 // bigTemplate loops to write 10 MiB (a generated upstream list, say).
 var bigTemplate = `{{ range 180000 }}server backend-{{ . }}.{{ $.Env.DOMAIN }}:{{ $.Env.PORT }} weight=1 max_fails=3;{{ "\n" }}{{ end }}`
+
+// BenchmarkRenderFuncs renders Helm-style manifests that call the string
+// functions on every line, with the CLI's default --max-output.
+func BenchmarkRenderFuncs(b *testing.B) {
+	p := filepath.Join(b.TempDir(), "funcs.tmpl")
+	os.WriteFile(p, []byte(funcsTemplate), 0o644)
+	var services []any
+	for i := range 200 {
+		services = append(services, map[string]any{
+			"name": fmt.Sprintf("svc_%d", i), "port": 8000 + i,
+			"env":  map[string]any{"A": "1", "B": "two", "C": true, "D": 4.5, "E": "x<y"},
+			"args": []any{"--verbose", "--port", 8000 + i},
+		})
+	}
+	opts := Options{Env: benchEnv, Data: map[string]any{"cfg": map[string]any{"services": services}}, MaxOutput: 64 << 20}
+	for b.Loop() {
+		if _, err := Render(context.Background(), opts, []Job{{Src: p}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+const funcsTemplate = `{{ define "labels" }}app: {{ .name | quote }}
+tier: {{ .tier | default "web" | quote }}{{ end }}
+{{- range $i, $s := .cfg.services }}
+---
+kind: Deployment
+metadata:
+  name: {{ printf "%s-%d" $s.name $i }}
+  labels:{{ include "labels" $s | nindent 4 }}
+spec:
+  env: {{ toJson $s.env }}
+  args: {{ join "," $s.args | quote }}
+  host: {{ replace "_" "-" $s.name | lower | trim }}.{{ print $.Env.DOMAIN }}
+  config: |{{ toYaml $s | nindent 4 }}
+{{ end }}`

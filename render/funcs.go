@@ -1,11 +1,9 @@
 package render
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -13,8 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"text/template"
-
-	yaml "go.yaml.in/yaml/v3"
 )
 
 // Our own small function set, not sprig: sprig brings some twenty packages
@@ -23,45 +19,52 @@ import (
 // not. The names and argument orders are Helm's, so templates carry over;
 // where Helm would quietly return a zero value, these return an error.
 
-// maxIndent bounds indent and nindent, so a typo cannot ask for gigabytes.
-const maxIndent = 1024
-
-// staticFuncs need nothing from the run.
-var staticFuncs = template.FuncMap{
-	"default":    dflt,
-	"empty":      empty,
-	"coalesce":   coalesce,
-	"ternary":    ternary,
-	"quote":      quote,
-	"squote":     squote,
-	"indent":     indent,
-	"nindent":    nindent,
-	"trim":       func(s any) string { return strings.TrimSpace(toString(s)) },
-	"trimAll":    func(cut, s any) string { return strings.Trim(toString(s), toString(cut)) },
-	"trimPrefix": func(p, s any) string { return strings.TrimPrefix(toString(s), toString(p)) },
-	"trimSuffix": func(p, s any) string { return strings.TrimSuffix(toString(s), toString(p)) },
-	"upper":      func(s any) string { return strings.ToUpper(toString(s)) },
-	"lower":      func(s any) string { return strings.ToLower(toString(s)) },
-	"replace":    func(old, new, s any) string { return strings.ReplaceAll(toString(s), toString(old), toString(new)) },
-	"split":      split,
-	"splitList":  splitList,
-	"join":       join,
-	"contains":   func(sub, s any) bool { return strings.Contains(toString(s), toString(sub)) },
-	"hasPrefix":  func(p, s any) bool { return strings.HasPrefix(toString(s), toString(p)) },
-	"hasSuffix":  func(p, s any) bool { return strings.HasSuffix(toString(s), toString(p)) },
-	"toString":   toString,
-	"toJson":     toJSON,
-	"toYaml":     toYAML,
-	"fromJson":   fromJSON,
-	"fromYaml":   fromYAML,
-	"b64enc":     func(s any) string { return base64.StdEncoding.EncodeToString([]byte(toString(s))) },
-	"b64dec":     b64dec,
-	"sha256sum":  func(s any) string { sum := sha256.Sum256([]byte(toString(s))); return hex.EncodeToString(sum[:]) },
-	"atoi":       atoi,
-	"int":        toInt,
-	"list":       func(v ...any) []any { return append([]any{}, v...) },
-	"dict":       dict,
-	"hasKey":     hasKey,
+// funcs are the functions that need nothing from the run but the limit
+// on the values they make (see limit), text/template's printing functions
+// among them.
+func (l limit) funcs() template.FuncMap {
+	return template.FuncMap{
+		"print":      l.print,
+		"printf":     l.printf,
+		"println":    l.println,
+		"html":       l.escaper(template.HTMLEscape),
+		"js":         l.escaper(template.JSEscape),
+		"urlquery":   l.urlquery,
+		"default":    dflt,
+		"empty":      empty,
+		"coalesce":   coalesce,
+		"ternary":    ternary,
+		"quote":      func(v ...any) string { return l.quote(strconv.Quote, v) },
+		"squote":     func(v ...any) string { return l.quote(func(s string) string { return "'" + s + "'" }, v) },
+		"indent":     l.indent,
+		"nindent":    l.nindent,
+		"trim":       func(s any) string { return strings.TrimSpace(l.str(s)) },
+		"trimAll":    func(cut, s any) string { return strings.Trim(l.str(s), l.str(cut)) },
+		"trimPrefix": func(p, s any) string { return strings.TrimPrefix(l.str(s), l.str(p)) },
+		"trimSuffix": func(p, s any) string { return strings.TrimSuffix(l.str(s), l.str(p)) },
+		"upper":      func(s any) string { return l.fit(strings.ToUpper(l.str(s))) },
+		"lower":      func(s any) string { return l.fit(strings.ToLower(l.str(s))) },
+		"replace":    l.replace,
+		"split":      func(sep, s any) map[string]any { return split(l.str(sep), l.str(s)) },
+		"splitList":  func(sep, s any) []any { return splitList(l.str(sep), l.str(s)) },
+		"join":       l.join,
+		"contains":   func(sub, s any) bool { return strings.Contains(l.str(s), l.str(sub)) },
+		"hasPrefix":  func(p, s any) bool { return strings.HasPrefix(l.str(s), l.str(p)) },
+		"hasSuffix":  func(p, s any) bool { return strings.HasSuffix(l.str(s), l.str(p)) },
+		"toString":   l.str,
+		"toJson":     l.toJSON,
+		"toYaml":     l.toYAML,
+		"fromJson":   func(s any) (any, error) { return fromJSON(l.str(s)) },
+		"fromYaml":   func(s any) (any, error) { return fromYAML(l.str(s)) },
+		"b64enc":     func(s any) string { return l.fit(base64.StdEncoding.EncodeToString([]byte(l.str(s)))) },
+		"b64dec":     func(s any) (string, error) { return b64dec(l.str(s)) },
+		"sha256sum":  func(s any) string { sum := sha256.Sum256([]byte(l.str(s))); return hex.EncodeToString(sum[:]) },
+		"atoi":       func(s any) (int, error) { return atoi(l.str(s)) },
+		"int":        toInt,
+		"list":       func(v ...any) []any { return append([]any{}, v...) },
+		"dict":       l.dict,
+		"hasKey":     func(m, key any) (bool, error) { return hasKey(m, l.str(key)) },
+	}
 }
 
 // funcs are the functions that need the template being run: its data,
@@ -156,43 +159,9 @@ func ternary(t, f, cond any) any {
 	return f
 }
 
-func quote(v ...any) string {
-	var out []string
-	for _, x := range v {
-		if x != nil {
-			out = append(out, strconv.Quote(toString(x)))
-		}
-	}
-	return strings.Join(out, " ")
-}
-
-func squote(v ...any) string {
-	var out []string
-	for _, x := range v {
-		if x != nil {
-			out = append(out, "'"+toString(x)+"'")
-		}
-	}
-	return strings.Join(out, " ")
-}
-
-func indent(n, s any) (string, error) {
-	w, err := toInt(n)
-	if err != nil || w < 0 || w > maxIndent {
-		return "", fmt.Errorf("want a width from 0 to %d", maxIndent)
-	}
-	pad := strings.Repeat(" ", w)
-	return pad + strings.ReplaceAll(toString(s), "\n", "\n"+pad), nil
-}
-
-func nindent(n, s any) (string, error) {
-	out, err := indent(n, s)
-	return "\n" + out, err
-}
-
 // split is Helm's: a map with keys _0, _1, ...; splitList gives a list.
-func split(sep, s any) map[string]any {
-	parts := strings.Split(toString(s), toString(sep))
+func split(sep, s string) map[string]any {
+	parts := strings.Split(s, sep)
 	m := make(map[string]any, len(parts))
 	for i, p := range parts {
 		m["_"+strconv.Itoa(i)] = p
@@ -200,27 +169,13 @@ func split(sep, s any) map[string]any {
 	return m
 }
 
-func splitList(sep, s any) []any {
-	parts := strings.Split(toString(s), toString(sep))
+func splitList(sep, s string) []any {
+	parts := strings.Split(s, sep)
 	out := make([]any, len(parts))
 	for i, p := range parts {
 		out[i] = p
 	}
 	return out
-}
-
-func join(sep, list any) string {
-	rv := reflect.ValueOf(list)
-	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
-		return toString(list)
-	}
-	parts := make([]string, 0, rv.Len())
-	for i := range rv.Len() {
-		if x := rv.Index(i).Interface(); x != nil {
-			parts = append(parts, toString(x))
-		}
-	}
-	return strings.Join(parts, toString(sep))
 }
 
 // plain turns placeholders into nil for encoders.
@@ -232,38 +187,16 @@ func plain(v any) any {
 	return v
 }
 
-func toJSON(v any) (string, error) {
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false) // configs are not HTML: keep < > & as written
-	if err := enc.Encode(plain(v)); err != nil {
-		return "", fmt.Errorf("cannot encode %s as JSON", kind(v))
-	}
-	return strings.TrimSuffix(b.String(), "\n"), nil
-}
-
-// toYAML writes two-space YAML, as Helm does, without the final newline.
-func toYAML(v any) (string, error) {
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	if err := enc.Encode(plain(v)); err != nil {
-		return "", fmt.Errorf("cannot encode %s as YAML", kind(v))
-	}
-	enc.Close()
-	return strings.TrimSuffix(b.String(), "\n"), nil
-}
-
-func fromJSON(s any) (any, error) {
-	v, err := decodeJSON([]byte(toString(s)))
+func fromJSON(s string) (any, error) {
+	v, err := decodeJSON([]byte(s))
 	if err != nil {
 		return nil, err
 	}
 	return orUnset(v), nil
 }
 
-func fromYAML(s any) (any, error) {
-	v, err := decodeYAML([]byte(toString(s)))
+func fromYAML(s string) (any, error) {
+	v, err := decodeYAML([]byte(s))
 	if err != nil {
 		return nil, err
 	}
@@ -277,16 +210,16 @@ func orUnset(v any) any {
 	return v
 }
 
-func b64dec(s any) (string, error) {
-	b, err := base64.StdEncoding.DecodeString(toString(s))
+func b64dec(s string) (string, error) {
+	b, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
 		return "", errors.New("not valid base64") // the input may be a secret: no excerpt
 	}
 	return string(b), nil
 }
 
-func atoi(s any) (int, error) {
-	n, err := strconv.Atoi(strings.TrimSpace(toString(s)))
+func atoi(s string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSpace(s))
 	if err != nil {
 		return 0, errors.New("not a whole number") // strconv's message would quote the value
 	}
@@ -332,20 +265,20 @@ func toInt(v any) (int, error) {
 }
 
 // dict makes a map of key, value pairs; a key without a value gets "".
-func dict(kv ...any) map[string]any {
+func (l limit) dict(kv ...any) map[string]any {
 	m := make(map[string]any, len(kv)/2)
 	for i := 0; i < len(kv); i += 2 {
 		var v any = ""
 		if i+1 < len(kv) {
 			v = kv[i+1]
 		}
-		m[toString(kv[i])] = v
+		m[l.str(kv[i])] = v
 	}
 	return m
 }
 
-func hasKey(m any, key any) (bool, error) {
-	_, found, err := lookup(m, toString(key))
+func hasKey(m any, key string) (bool, error) {
+	_, found, err := lookup(m, key)
 	if err != nil {
 		return false, errors.New("want a map")
 	}

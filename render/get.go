@@ -219,7 +219,10 @@ func (r *run) out(at int, v any) (any, error) {
 		s := &r.e.sites[at]
 		r.problems = append(r.problems, s.problem(s.expression()+" has no value to print (missing or null; use default)"))
 		return "", nil
+	case string:
+		return v, nil
 	}
+	limit(r.e.opts.MaxOutput).sized(v) // fmt prints a list or map whole into memory, then writes it
 	return v, nil
 }
 

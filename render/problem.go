@@ -125,6 +125,7 @@ var tplNumber = regexp.MustCompile(` #\d+$`)
 func cleanMsg(s string) string {
 	s = strings.ReplaceAll(s, "error calling "+fnRequired, "error calling required")
 	s = strings.ReplaceAll(s, "error calling "+fnGet, "error calling index")
+	s = strings.ReplaceAll(s, "error calling "+fnOut+": ", "")
 	return s
 }
 

@@ -37,7 +37,10 @@ type Options struct {
 	Envsubst bool
 	// EnvsubstPrefixes, if any, limit envsubst to names with one of them.
 	EnvsubstPrefixes []string
-	// MaxOutput, if positive, limits each output's size in bytes.
+	// MaxOutput, if positive, limits each output's size in bytes, and
+	// the size of every value a template makes (a string, or a list or
+	// map printed), so that a value growing without end fails at its
+	// line instead of exhausting memory first.
 	MaxOutput int64
 }
 
@@ -225,7 +228,7 @@ type engine struct {
 func newEngine(ctx context.Context, opts Options) *engine {
 	e := &engine{ctx: ctx, opts: opts, known: map[*parse.Tree]bool{}, tpls: map[string]*template.Template{}}
 	e.base = template.New("").Delims(opts.LeftDelim, opts.RightDelim).Option("missingkey=error").
-		Funcs(staticFuncs).Funcs(e.funcs())
+		Funcs(limit(opts.MaxOutput).funcs()).Funcs(e.funcs())
 	return e
 }
 
@@ -312,13 +315,12 @@ func (e *engine) execute(t *template.Template, j Job, root map[string]any, size 
 	r := &run{e: e, tmpl: t, name: j.name()}
 	e.cur = r
 	defer func() { e.cur = nil }()
-	var buf bytes.Buffer
-	buf.Grow(size + size/8)
-	w := &limitWriter{ctx: e.ctx, buf: &buf, max: e.opts.MaxOutput}
+	w := &limitWriter{ctx: e.ctx, max: limit(e.opts.MaxOutput)}
+	w.buf.Grow(size + size/8)
 	if err := t.Execute(w, root); err != nil && context.Cause(e.ctx) == nil {
 		r.failed(err)
 	}
-	return buf.Bytes(), r.problems
+	return w.buf.Bytes(), r.problems
 }
 
 // failed records the error that stopped the template, unless it is only
@@ -340,12 +342,11 @@ func (r *run) include(name string, data any) (string, error) {
 	}
 	r.depth++
 	defer func() { r.depth-- }()
-	var buf bytes.Buffer
-	w := &limitWriter{ctx: r.e.ctx, buf: &buf, max: r.e.opts.MaxOutput}
+	w := r.valueWriter()
 	if err := r.tmpl.ExecuteTemplate(w, name, data); err != nil {
 		return "", err
 	}
-	return buf.String(), nil
+	return w.buf.String(), nil
 }
 
 // tpl is Helm's: it renders a string as a template, with the templates of
@@ -379,28 +380,47 @@ func (r *run) tpl(text string, data any) (string, error) {
 	}
 	r.depth++
 	defer func() { r.depth-- }()
-	var buf bytes.Buffer
-	w := &limitWriter{ctx: r.e.ctx, buf: &buf, max: r.e.opts.MaxOutput}
+	w := r.valueWriter()
 	if err := t.Execute(w, data); err != nil {
 		return "", err
 	}
-	return buf.String(), nil
+	return w.buf.String(), nil
 }
 
-// limitWriter stops a template that runs too long (the context) or writes
-// too much.
+// valueWriter collects the output of include or tpl, a value.
+func (r *run) valueWriter() *limitWriter {
+	return &limitWriter{ctx: r.e.ctx, max: limit(r.e.opts.MaxOutput), value: true}
+}
+
+// limitWriter collects what a template or an encoder writes. It stops one
+// that runs too long (ctx, if set) or writes more than max.
 type limitWriter struct {
-	ctx context.Context
-	buf *bytes.Buffer
-	max int64
+	ctx   context.Context
+	max   limit
+	value bool // what is written is a value (include, tpl, toYaml), not an output
+	buf   bytes.Buffer
+	err   error // the first error Write returned
 }
 
 func (w *limitWriter) Write(p []byte) (int, error) {
-	if err := w.ctx.Err(); err != nil {
-		return 0, err
+	if w.err == nil {
+		w.err = w.room(len(p))
 	}
-	if w.max > 0 && int64(w.buf.Len()+len(p)) > w.max {
-		return 0, fmt.Errorf("output larger than %d bytes", w.max)
+	if w.err != nil {
+		return 0, w.err
 	}
 	return w.buf.Write(p)
+}
+
+// room fails if n more bytes may not be written.
+func (w *limitWriter) room(n int) error {
+	switch {
+	case w.ctx != nil && w.ctx.Err() != nil:
+		return w.ctx.Err()
+	case w.max <= 0 || int64(w.buf.Len()+n) <= int64(w.max):
+		return nil
+	case w.value:
+		return w.max.err()
+	}
+	return fmt.Errorf("output larger than %d bytes", w.max)
 }
