@@ -54,7 +54,7 @@ func renderFlags() []cli.Flag {
 		&cli.StringSliceFlag{Category: out, Name: "include", Usage: "with --input-dir: only files matching this glob (a pattern without / matches base names; repeatable)", EnvVars: []string{"INITBOX_INCLUDE"}},
 		&cli.StringSliceFlag{Category: out, Name: "exclude", Usage: "with --input-dir: skip files matching this glob (repeatable)", EnvVars: []string{"INITBOX_EXCLUDE"}},
 		&cli.StringFlag{Category: out, Name: "trim-suffix", Usage: "cut this suffix from output names, e.g. .tmpl", EnvVars: []string{"INITBOX_TRIM_SUFFIX"}},
-		&cli.StringFlag{Category: out, Name: "max-output", Value: "64MiB", Usage: "fail a template whose output grows larger than this, e.g. a runaway loop (0: no limit)", EnvVars: []string{"INITBOX_MAX_OUTPUT"}},
+		&cli.StringFlag{Category: out, Name: "max-output", Value: "64MiB", Usage: "fail a template whose output, or any value it builds, grows larger than this (0: no limit)", EnvVars: []string{"INITBOX_MAX_OUTPUT"}},
 		&cli.StringFlag{Category: out, Name: "chmod", Usage: "mode of the outputs, octal (default: an existing file's, 0644 for new files)", EnvVars: []string{"INITBOX_CHMOD"}},
 		&cli.StringSliceFlag{Category: data, Name: "data", Usage: "NAME=PATH: a .json, .yaml or text file, or a directory (a mounted ConfigMap), as .NAME (repeatable)", EnvVars: []string{"INITBOX_DATA"}},
 		&cli.StringSliceFlag{Category: data, Name: "allow-dir", Usage: "directory the file function may read (repeatable; default: none)", EnvVars: []string{"INITBOX_ALLOW_DIR"}},
