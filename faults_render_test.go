@@ -4,7 +4,6 @@ package main
 
 import (
 	"bytes"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -263,16 +262,7 @@ func TestSIGTERMStopsARunawayRender(t *testing.T) {
 		}
 		done <- cmd.Wait()
 	}()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 143 {
-			t.Errorf("got %v, want exit 143", err)
-		}
-	case <-time.After(10 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("still running 10 s after SIGTERM")
-	}
+	expectExit(t, cmd, done, 143, 10*time.Second)
 	if want := "rendering " + loop + ": interrupted by SIGTERM; nothing was written"; !strings.Contains(stderr.String(), want) {
 		t.Errorf("stderr does not say %q:\n%s", want, stderr.String())
 	}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -196,16 +195,7 @@ func TestFetchSIGTERMKeepsOldFile(t *testing.T) {
 	waitForLine(t, stderr, `error="interrupted by SIGTERM with`)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != 143 {
-			t.Fatalf("got %v, want exit 143", err)
-		}
-	case <-time.After(5 * time.Second):
-		cmd.Process.Kill()
-		t.Fatal("still running 5 s after SIGTERM")
-	}
+	expectExit(t, cmd, done, 143, 5*time.Second)
 	if got, _ := os.ReadFile(dest); string(got) != "old model" {
 		t.Errorf("%s holds %d bytes, want the old content", dest, len(got))
 	}

@@ -100,15 +100,7 @@ func writeTestFile(t *testing.T, path string, data []byte) {
 // download, temporary file or staging directory.
 func assertNames(t *testing.T, dir string, want ...string) {
 	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, e := range ents {
-		got = append(got, e.Name())
-	}
-	if !slices.Equal(got, want) {
+	if got := names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("%s holds %q, want %q", dir, got, want)
 	}
 }

@@ -129,3 +129,20 @@ func waitForLine(t *testing.T, lines <-chan string, want string) {
 		}
 	}
 }
+
+// expectExit waits for the exit that done reports (cmd.Wait's error) and
+// checks its code; a process still running after limit is killed and fails
+// the test.
+func expectExit(t *testing.T, cmd *exec.Cmd, done <-chan error, code int, limit time.Duration) {
+	t.Helper()
+	select {
+	case err := <-done:
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != code {
+			t.Fatalf("got %v, want exit %d", err, code)
+		}
+	case <-time.After(limit):
+		cmd.Process.Kill()
+		t.Fatalf("still running %v after the signal", limit)
+	}
+}
