@@ -32,7 +32,10 @@ func FuzzParse(f *testing.F) {
 			if c != nil {
 				t.Fatalf("Parse(%q) returned a checker with an error", target)
 			}
-			if hasPassword.MatchString(target) && strings.Contains(err.Error(), "s3cr3t") {
+			// Where s3cr3t is also the host or a path, it may rightly be
+			// shown there: only a target holding it once, as the password,
+			// can tell.
+			if hasPassword.MatchString(target) && strings.Count(target, "s3cr3t") == 1 && strings.Contains(err.Error(), "s3cr3t") {
 				t.Fatalf("message %q shows the password", err)
 			}
 			return
