@@ -99,7 +99,7 @@ func Parse(target string, opts Options) (Checker, error) {
 	case "grpc", "grpcs":
 		return checker(newGRPC(target, opts, strings.EqualFold(scheme, "grpcs")))
 	default:
-		return nil, usageErrorf(redact.URL(target), "unknown scheme %q (want tcp, http(s), dns, unix, file, postgres, mysql, redis(s), amqp(s), nats, mqtt(s) or grpc(s))", scheme)
+		return nil, usageErrorf(target, "unknown scheme %q (want tcp, http(s), dns, unix, file, postgres, mysql, redis(s), amqp(s), nats, mqtt(s) or grpc(s))", scheme)
 	}
 }
 
@@ -113,7 +113,7 @@ func checker[T Checker](c T, err error) (Checker, error) {
 
 func parseBareHostPort(target string) (Checker, error) {
 	if _, _, err := net.SplitHostPort(target); err != nil {
-		return nil, usageErrorf(redact.URL(target), "not a target: want tcp://HOST:PORT, HOST:PORT, http(s)://…, dns://NAME, unix:///path or file:///path")
+		return nil, usageErrorf(target, "not a target: want tcp://HOST:PORT, HOST:PORT, http(s)://…, dns://NAME, unix:///path or file:///path")
 	}
 	return checker(newTCP(target, target))
 }

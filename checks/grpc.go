@@ -11,8 +11,6 @@ import (
 	"net/url"
 	"strconv"
 	"time"
-
-	"github.com/initbox/initbox/internal/redact"
 )
 
 // GRPC is ready when the gRPC health service (grpc.health.v1.Health/Check)
@@ -45,7 +43,7 @@ func newGRPC(target string, o Options, secure bool) (*GRPC, error) {
 		return nil, err
 	}
 	if u, _ := url.Parse(target); u.User != nil {
-		return nil, usageErrorf(redact.URL(target), "a gRPC target takes no user: want grpc://HOST:PORT[/SERVICE]")
+		return nil, usageErrorf(target, "a gRPC target takes no user: want grpc://HOST:PORT[/SERVICE]")
 	}
 	g := &GRPC{url: "http://" + ep.addr + grpcHealthPath, target: ep.target, service: ep.path}
 	if secure {

@@ -55,30 +55,29 @@ type endpoint struct {
 // parseEndpoint validates scheme://[user[:password]@]host[:port][/path][?query]
 // with only the query parameters in params allowed.
 func parseEndpoint(target, defaultPort string, auth AuthOptions, params ...string) (*endpoint, error) {
-	red := redact.URL(target)
 	u, err := url.Parse(target)
 	if err != nil {
-		return nil, usageErrorf(red, "%s", redact.ParseError(target, err))
+		return nil, usageErrorf(target, "%s", redact.ParseError(target, err))
 	}
 	if u.Hostname() == "" {
-		return nil, usageErrorf(red, "missing host: want %s://HOST[:PORT]", u.Scheme)
+		return nil, usageErrorf(target, "missing host: want %s://HOST[:PORT]", u.Scheme)
 	}
 	port := u.Port()
 	if port == "" {
 		if defaultPort == "" {
-			return nil, usageErrorf(red, "missing port: want %s://HOST:PORT", u.Scheme)
+			return nil, usageErrorf(target, "missing port: want %s://HOST:PORT", u.Scheme)
 		}
 		port = defaultPort
 	}
 	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
-		return nil, usageErrorf(red, "bad port %q: want a number from 1 to 65535", port)
+		return nil, usageErrorf(target, "bad port %q: want a number from 1 to 65535", port)
 	}
 	for k := range u.Query() {
 		if !slices.Contains(params, k) {
-			return nil, usageErrorf(red, "unknown parameter %q (%s)", k, allowed(params))
+			return nil, usageErrorf(target, "unknown parameter %q (%s)", k, allowed(params))
 		}
 	}
-	ep := &endpoint{target: red, host: u.Hostname(), addr: net.JoinHostPort(u.Hostname(), port),
+	ep := &endpoint{target: redact.URL(target), host: u.Hostname(), addr: net.JoinHostPort(u.Hostname(), port),
 		path: strings.TrimPrefix(u.Path, "/"), query: u.Query()}
 	if u.User != nil {
 		ep.user = u.User.Username()
