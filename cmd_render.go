@@ -253,9 +253,13 @@ func environ() map[string]string {
 }
 
 func writeOptions(c *cli.Context, jobs []render.Job, e *env) (render.WriteOptions, error) {
-	wo := render.WriteOptions{Log: e.log, DryRun: c.Bool("check") || c.Bool("diff"), Hide: redact.EnvSecrets(environ())}
+	wo := render.WriteOptions{Log: e.log, DryRun: c.Bool("check") || c.Bool("diff")}
 	if c.Bool("diff") {
 		wo.Diff = e.stdout
+	}
+	if c.Bool("diff") || c.String("validate") != "" {
+		// Only the diff and a validator's output show rendered values.
+		wo.Hide = redact.EnvSecrets(environ())
 	}
 	toStdout := false
 	for _, j := range jobs {
