@@ -176,6 +176,11 @@ type rerunSetup struct {
 	fetchDir, renderOut string
 	fetch, render       []string
 	counter             *statusCounter
+	// An archive unpacked with --extract (no checksum: a conditional
+	// request), beside the tree it makes and its manifest.
+	extractDir     string
+	extract        []string
+	extractCounter *statusCounter
 }
 
 func newRerunSetup(t *testing.T) rerunSetup {
@@ -209,6 +214,10 @@ func newRerunSetup(t *testing.T) rerunSetup {
 	}
 	writeFiles(t, in, templates)
 	s.render = []string{"render", "--input-dir", in, "--output-dir", s.renderOut, "--trim-suffix", ".tmpl"}
+	archive := tarGz(t, map[string][]byte{"VERSION": []byte("1.2\n"), "bin/tool": []byte("#!/bin/sh\n")})
+	asrv, acounter := countingServer(t, map[string][]byte{"/tool.tar.gz": archive})
+	s.extractDir, s.extractCounter = filepath.Join(root, "extracted"), acounter
+	s.extract = []string{"fetch", "--extract", "-o", filepath.Join(s.extractDir, "tool"), asrv.URL + "/tool.tar.gz"}
 	return s
 }
 
@@ -230,18 +239,23 @@ func TestRerunsWriteNothing(t *testing.T) {
 	s := newRerunSetup(t)
 	runOK(t, s.fetch...)
 	runOK(t, s.render...)
+	runOK(t, s.extract...)
 	if got := s.counter.snapshot(); got[200] != 4 || len(got) != 1 {
 		t.Fatalf("first run: answers %v, want four 200s", got)
 	}
 	// Timestamps come from a coarse clock (a jiffy, up to 4 ms): let it
 	// tick, so that a write in the next run cannot carry the same time.
 	time.Sleep(20 * time.Millisecond)
-	w := watch(t, s.fetchDir, s.renderOut)
+	w := watch(t, s.fetchDir, s.renderOut, s.extractDir)
 	writes := 0
 	for i := 1; i < runs; i++ {
 		fetchLog, renderLog := runOK(t, s.fetch...), runOK(t, s.render...)
+		extractLog := runOK(t, s.extract...)
 		if i == 1 {
 			checkRerunLogs(t, fetchLog, renderLog)
+			if !strings.Contains(extractLog, "msg=unchanged") {
+				t.Errorf("fetch --extract re-run did not say unchanged:\n%s", extractLog)
+			}
 		}
 		writes += w.check(t, fmt.Sprintf("re-run %d", i))
 	}
@@ -249,11 +263,15 @@ func TestRerunsWriteNothing(t *testing.T) {
 	if want := map[int]int{200: 4, 304: 2 * (runs - 1)}; fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("answers by status %v, want %v: each re-run asks only for the two files without a checksum, and gets 304", got, want)
 	}
+	if got, want := s.extractCounter.snapshot(), map[int]int{200: 1, 304: runs - 1}; fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("--extract: answers by status %v, want %v", got, want)
+	}
 	straceRerun(t, s.fetch, s.fetchDir)
+	straceRerun(t, s.extract, s.extractDir)
 	straceRerun(t, s.render, s.renderOut)
 	writes += w.check(t, "the re-runs under strace")
 	writes = max(writes, w.sinceFirst(t))
-	t.Logf("reruns: fetch %d, render %d, writes after first %d", runs, runs, writes)
+	t.Logf("reruns: fetch %d, fetch --extract %d, render %d, writes after first %d", runs, runs, runs, writes)
 	t.Logf("reruns: answers by status %v", got)
 }
 
