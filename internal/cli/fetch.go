@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -89,7 +89,7 @@ func runFetch(c *cli.Context, e *env) error {
 		done()
 		return asUsage(err)
 	}
-	ctx := c.Context // cancelled by SIGTERM: see withSignals
+	ctx := c.Context // cancelled by SIGTERM: see WithSignals
 	if d := c.Duration("timeout"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -110,7 +110,8 @@ func asUsage(err error) error {
 }
 
 // fetchVerdict logs one summary line per file and turns failures into the
-// exit code: 143/130 if interrupted, 124 if the deadline passed, else 1.
+// exit code: interrupted, timed out (when the deadline stopped every
+// failed fetch) or failed.
 func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 	var failed []fetch.Result
 	for _, r := range results {
@@ -124,13 +125,13 @@ func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 	if len(failed) == 0 {
 		return nil
 	}
-	code, msg := exitFailed, "failed"
+	k, msg := kindFailed, "failed"
 	var sig *signalError
 	switch {
 	case errors.As(interrupted, &sig):
-		code, msg = exitCode(sig), "interrupted"
+		msg = "interrupted"
 	case allTimedOut(failed):
-		code, msg = exitTimeout, "timed out"
+		k, msg = kindTimeout, "timed out"
 	}
 	for _, r := range failed {
 		text := r.Err.Error()
@@ -145,7 +146,10 @@ func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 		e.log.Error(msg, attrs...)
 	}
 	err := fmt.Errorf("%d of %d fetches %s", len(failed), len(results), msg)
-	return &exitError{code: code, err: err, logged: true}
+	if sig != nil {
+		err = fmt.Errorf("%w: %w", sig, err)
+	}
+	return loggedErr(k, err)
 }
 
 // allTimedOut reports whether the deadline is what stopped the failed

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bufio"
@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 		panic(err)
 	}
 	binary = filepath.Join(dir, "initbox")
-	if out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", binary, "github.com/initbox/initbox").CombinedOutput(); err != nil {
 		os.Stderr.Write(out)
 		panic(err)
 	}
@@ -55,8 +55,8 @@ func TestCommandNeverRunsAfterTimeout(t *testing.T) {
 	cmd := exec.Command(binary, "wait", "--timeout", "300ms", "tcp://"+late.Addr, "--", "/bin/touch", marker)
 	err := cmd.Run()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != exitTimeout {
-		t.Fatalf("got %v, want exit %d", err, exitTimeout)
+	if !errors.As(err, &ee) || ee.ExitCode() != ExitTimeout {
+		t.Fatalf("got %v, want exit %d", err, ExitTimeout)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("the command ran after a timeout")

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -19,7 +19,7 @@ import (
 func runInitbox(t *testing.T, args ...string) (code int, argv []string, stdout, stderr string) {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	code, argv = run(t.Context(), append([]string{"initbox"}, args...), &out, &errOut)
+	code, argv = Run(t.Context(), append([]string{"initbox"}, args...), &out, &errOut)
 	return code, argv, out.String(), errOut.String()
 }
 
@@ -49,8 +49,8 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, argv, _, stderr := runInitbox(t, tt.args...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitUsage, stderr)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
 			}
 			if !strings.Contains(stderr, tt.want) {
 				t.Errorf("stderr %q does not mention %q", stderr, tt.want)
@@ -78,8 +78,8 @@ func TestWaitTimesOutWith124AndNamesEachTarget(t *testing.T) {
 
 	code, argv, stdout, stderr := runInitbox(t, "wait", "--timeout", "400ms",
 		"tcp://"+refused.Addr, "tcp://"+up.Addr().String(), srv.URL+"/ready", "--", "true")
-	if code != exitTimeout {
-		t.Fatalf("exit %d, want %d; stderr:\n%s", code, exitTimeout, stderr)
+	if code != ExitTimeout {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitTimeout, stderr)
 	}
 	if argv != nil {
 		t.Errorf("would exec %q after a timeout", argv)
@@ -107,7 +107,7 @@ func TestWaitSuccessReturnsCommandToExec(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, argv, _, stderr := runInitbox(t, "wait", "file://"+path, "--", "true", "--", "x")
-	if code != exitOK {
+	if code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if want := []string{"true", "--", "x"}; strings.Join(argv, " ") != strings.Join(want, " ") {
@@ -135,15 +135,15 @@ func TestCheckExitCodes(t *testing.T) {
 	os.WriteFile(path, nil, 0o644)
 
 	code, _, stdout, stderr := runInitbox(t, "check", "file://"+path)
-	if code != exitOK || stdout != "" || stderr != "" {
+	if code != ExitOK || stdout != "" || stderr != "" {
 		t.Errorf("healthy: exit %d, stdout %q, stderr %q; want 0 and silence", code, stdout, stderr)
 	}
 	code, _, _, stderr = runInitbox(t, "check", "file://"+path, "tcp://"+late.Addr)
-	if code != exitFailed || !strings.Contains(stderr, "connection refused") {
+	if code != ExitFailed || !strings.Contains(stderr, "connection refused") {
 		t.Errorf("unhealthy: exit %d, stderr %q; want 1 and the reason", code, stderr)
 	}
 	code, _, _, _ = runInitbox(t, "check", "--any", "file://"+path, "tcp://"+late.Addr)
-	if code != exitOK {
+	if code != ExitOK {
 		t.Errorf("--any with one healthy: exit %d, want 0", code)
 	}
 }
@@ -175,9 +175,9 @@ func TestOptionsFromEnvironment(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var stderr bytes.Buffer
-	code, _ := run(ctx, []string{"initbox", "wait", "tcp://" + late.Addr}, &bytes.Buffer{}, &stderr)
-	if code != exitTimeout {
-		t.Fatalf("exit %d, want %d (INITBOX_TIMEOUT=200ms)", code, exitTimeout)
+	code, _ := Run(ctx, []string{"initbox", "wait", "tcp://" + late.Addr}, &bytes.Buffer{}, &stderr)
+	if code != ExitTimeout {
+		t.Fatalf("exit %d, want %d (INITBOX_TIMEOUT=200ms)", code, ExitTimeout)
 	}
 	if !strings.HasPrefix(stderr.String(), "{") {
 		t.Errorf("INITBOX_LOG_FORMAT=json ignored:\n%s", stderr.String())

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"context"
@@ -86,7 +86,7 @@ func runRender(c *cli.Context, e *env) error {
 		return err
 	}
 	tuneGC()
-	ctx := c.Context // cancelled by SIGTERM: see withSignals
+	ctx := c.Context // cancelled by SIGTERM: see WithSignals
 	if d := c.Duration("timeout"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, d, &timeoutError{d})
@@ -297,12 +297,11 @@ func (e *env) renderFailed(err error) error {
 		syn  *render.SyntaxError
 		bad  *render.Error
 		ps   []render.Problem
-		code = exitFailed
 		what = "render failed"
 	)
 	switch {
 	case errors.As(err, &syn):
-		ps, code, what = syn.Problems, exitUsage, "bad template"
+		ps, what = syn.Problems, "bad template"
 	case errors.As(err, &bad):
 		ps = bad.Problems
 	default: // interrupted or timed out, before anything was written
@@ -316,7 +315,7 @@ func (e *env) renderFailed(err error) error {
 		e.log.Error(what, "at", location(p), "error", p.Msg)
 	}
 	e.log.Error(what+"; nothing was written", "problems", len(ps))
-	return &exitError{code: code, err: err, logged: true}
+	return loggedErr(kindFailed, err)
 }
 
 func location(p render.Problem) string {
@@ -338,7 +337,7 @@ func (e *env) renderVerdict(c *cli.Context, res render.Result, n int) error {
 	}
 	e.log.Info("checked", "would_change", changed, "unchanged", unchanged)
 	if c.Bool("check") && changed > 0 {
-		return &exitError{code: exitFailed, err: fmt.Errorf("%d of %d outputs would change", changed, n), logged: false}
+		return &failure{kind: kindFailed, err: fmt.Errorf("%d of %d outputs would change", changed, n)}
 	}
 	return nil
 }

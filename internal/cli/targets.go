@@ -1,10 +1,26 @@
-package main
+package cli
 
 import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/initbox/initbox/checks"
 )
+
+const targetExamples = `Targets (several are checked in parallel; all must be ready unless --any):
+   tcp://db:5432, db:5432, tcp://[::1]:80   a TCP connection opens (and is closed again)
+   http://app:8080/healthz                  status 200-399, like a kubelet httpGet probe
+   https://api.example/ready                the same over verified TLS
+   dns://myservice                          the name resolves, through resolv.conf's search list
+   unix:///run/app.sock                     a stream connection to the socket succeeds
+   file:///shared/ready                     the file exists (--non-empty: and has data)
+   postgres://app@db:5432/appdb             logs in and runs SELECT 1 (no user: the server answers, not 57P03)
+   mysql://app@db:3306/appdb                logs in and pings (no user: the server sends its handshake)
+   redis://:PASSWORD@cache:6379, rediss://  PING answers PONG, not LOADING or BUSY
+   amqp://app@rabbit:5672/vhost, amqps://   Connection.Start; with a user, the vhost opens
+   nats://nats:4222                         INFO, then PING answers PONG
+   mqtt://broker:1883, mqtts://             CONNECT answered by CONNACK 0
+   grpc://api:50051[/SERVICE], grpcs://     grpc.health.v1.Health/Check answers SERVING
+   Passwords: in the URL, or --password-file / INITBOX_PASSWORD for URLs without one.`
 
 // targetFlags are the options of each target kind, shared by wait and check.
 func targetFlags() []cli.Flag {

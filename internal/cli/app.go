@@ -1,22 +1,50 @@
-package main
+package cli
 
 import (
-	"errors"
+	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 )
 
-// env is what a command may touch of the process: its output streams and
-// the logger built from the global flags.
-type env struct {
-	stdout, stderr io.Writer
-	log            *slog.Logger
-	command        []string // after "--"; nil if none was given
-	json           bool     // logs are JSON
+// Main runs one initbox command line and returns the process's exit code;
+// ctx carries SIGINT and SIGTERM as its cancel cause (see WithSignals).
+// When the command succeeded and a "-- COMMAND" followed it, Main replaces
+// the process with that command and returns only if that fails.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	code, argv := Run(ctx, args, stdout, stderr)
+	if argv == nil {
+		return code
+	}
+	return execAfter(ctx, argv, stderr)
+}
+
+// Run is Main without the exec, for running the CLI in-process: it returns
+// the exit code and, when the command succeeded and a "-- COMMAND"
+// followed it, the command that Main would replace the process with.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []string) {
+	args, command := splitCommand(args)
+	e := &env{stdout: stdout, stderr: stderr, command: command}
+	err := newApp(e).RunContext(ctx, args)
+	code := exitCode(err)
+	if code != ExitOK {
+		e.reportError(err)
+		return code, nil
+	}
+	return code, command
+}
+
+// commands are initbox's commands, in the order --help lists them: each
+// is a function in the command's own file that builds its *cli.Command
+// (see the package comment for how to add one).
+var commands = []func(*env) *cli.Command{
+	waitCommand,
+	checkCommand,
+	fetchCommand,
+	renderCommand,
+	versionCommand,
 }
 
 func newApp(e *env) *cli.App {
@@ -32,10 +60,11 @@ func newApp(e *env) *cli.App {
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
-		Commands:        []*cli.Command{waitCommand(e), checkCommand(e), fetchCommand(e), renderCommand(e), versionCommand(e)},
+		Commands:        make([]*cli.Command, 0, len(commands)),
 		HideHelpCommand: true,
 		// The library must never exit the process or print errors on its
-		// own: run maps errors to exit codes and messages in one place.
+		// own: Run maps errors to exit codes (exit.go) and messages
+		// (log.go).
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
 		// Reached only when no command matched.
@@ -47,7 +76,9 @@ func newApp(e *env) *cli.App {
 			return usagef("unknown command %q (want %s; see initbox --help)", c.Args().First(), commandNames(c.App))
 		},
 	}
-	for _, cmd := range app.Commands {
+	for _, build := range commands {
+		cmd := build(e)
+		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
 		// The global flags work after the command too: "initbox wait -q".
 		cmd.Flags = append(cmd.Flags, globalFlags()...)
@@ -80,58 +111,4 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
 	}
-}
-
-func (e *env) setupLog(c *cli.Context) error {
-	level := slog.LevelInfo
-	if anyBool(c, "quiet") {
-		level = slog.LevelError
-	}
-	opts := &slog.HandlerOptions{Level: level}
-	switch strings.ToLower(lastString(c, "log-format")) {
-	case "text":
-		e.log = slog.New(slog.NewTextHandler(e.stderr, opts))
-	case "json":
-		e.json = true
-		e.log = slog.New(slog.NewJSONHandler(e.stderr, opts))
-	default:
-		return usagef("--log-format %q: want text or json", lastString(c, "log-format"))
-	}
-	return nil
-}
-
-// anyBool reports whether a flag defined both globally and on the command
-// is true at either level.
-func anyBool(c *cli.Context, name string) bool {
-	for _, ctx := range c.Lineage() {
-		if ctx.Command != nil && ctx.Bool(name) {
-			return true
-		}
-	}
-	return c.Bool(name)
-}
-
-// lastString returns a flag given on the command if set there, else the
-// global one (which also carries its environment variable and default).
-func lastString(c *cli.Context, name string) string {
-	for _, ctx := range c.Lineage() {
-		if ctx.IsSet(name) {
-			return ctx.String(name)
-		}
-	}
-	return c.String(name)
-}
-
-// reportError logs why the command failed, unless the command already did.
-func (e *env) reportError(err error) {
-	var ee *exitError
-	if errors.As(err, &ee) && ee.logged {
-		return
-	}
-	if e.json && e.log != nil {
-		e.log.Error(err.Error())
-		return
-	}
-	// Plain text for people at a terminal: no logfmt quoting to unpick.
-	fmt.Fprintf(e.stderr, "initbox: %v\n", err)
 }

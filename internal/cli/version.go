@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"fmt"
@@ -8,7 +8,8 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// version is stamped at build time: -ldflags "-X main.version=v1.2.3".
+// version is stamped at build time (scripts/build.sh):
+// -ldflags "-X github.com/initbox/initbox/internal/cli.version=v1.2.3".
 var version = ""
 
 func versionCommand(e *env) *cli.Command {

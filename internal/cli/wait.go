@@ -1,10 +1,9 @@
-package main
+package cli
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"runtime"
 	"time"
 
@@ -20,22 +19,6 @@ import (
 // limit) hands the decision to Kubernetes.
 const defaultWaitTimeout = 5 * time.Minute
 
-const targetExamples = `Targets (several are checked in parallel; all must be ready unless --any):
-   tcp://db:5432, db:5432, tcp://[::1]:80   a TCP connection opens (and is closed again)
-   http://app:8080/healthz                  status 200-399, like a kubelet httpGet probe
-   https://api.example/ready                the same over verified TLS
-   dns://myservice                          the name resolves, through resolv.conf's search list
-   unix:///run/app.sock                     a stream connection to the socket succeeds
-   file:///shared/ready                     the file exists (--non-empty: and has data)
-   postgres://app@db:5432/appdb             logs in and runs SELECT 1 (no user: the server answers, not 57P03)
-   mysql://app@db:3306/appdb                logs in and pings (no user: the server sends its handshake)
-   redis://:PASSWORD@cache:6379, rediss://  PING answers PONG, not LOADING or BUSY
-   amqp://app@rabbit:5672/vhost, amqps://   Connection.Start; with a user, the vhost opens
-   nats://nats:4222                         INFO, then PING answers PONG
-   mqtt://broker:1883, mqtts://             CONNECT answered by CONNACK 0
-   grpc://api:50051[/SERVICE], grpcs://     grpc.health.v1.Health/Check answers SERVING
-   Passwords: in the URL, or --password-file / INITBOX_PASSWORD for URLs without one.`
-
 const waitExamples = `Examples:
    initbox wait tcp://db:5432 http://api:8080/healthz
    initbox wait --timeout 100s dns://redis-standalone-svc
@@ -44,13 +27,6 @@ const waitExamples = `Examples:
    initbox wait --header-file Authorization=/var/run/secrets/token https://api/ready
    initbox wait --non-empty file:///shared/config.json -- /app/server --config /shared/config.json
    INITBOX_PASSWORD_FILE=/run/secrets/db initbox wait postgres://app@db/appdb redis://cache:6379`
-
-const checkExamples = `Examples (docker-compose healthcheck; exit 0 healthy, 1 unhealthy):
-   healthcheck:
-     test: ["CMD", "/initbox", "check", "http://localhost:8080/healthz"]
-   initbox check tcp://localhost:5432
-   initbox check grpc://localhost:50051
-   initbox check --any unix:///run/a.sock unix:///run/b.sock`
 
 func waitCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -63,23 +39,6 @@ func waitCommand(e *env) *cli.Command {
 		Flags: append(waitTimingFlags(), targetFlags()...),
 		Action: func(c *cli.Context) error {
 			return runWait(c, e)
-		},
-	}
-}
-
-func checkCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "check",
-		Usage:     "check every target once: exit 0 if all are ready, 1 if not (for HEALTHCHECK)",
-		UsageText: "initbox check [options] TARGET...",
-		Description: "Makes exactly one attempt per target, in parallel, and says nothing on success.\n\n" +
-			targetExamples + "\n\n" + checkExamples,
-		Flags: append([]cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt", EnvVars: []string{"INITBOX_TIMEOUT"}},
-			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready", EnvVars: []string{"INITBOX_ANY"}},
-		}, targetFlags()...),
-		Action: func(c *cli.Context) error {
-			return runCheck(c, e)
 		},
 	}
 }
@@ -117,7 +76,7 @@ func runWait(c *cli.Context, e *env) error {
 	// One OS thread runs every attempt: waiting is all I/O, and fewer
 	// threads mean fewer wake-ups, so a long wait costs almost no CPU.
 	runtime.GOMAXPROCS(1)
-	ctx := c.Context // cancelled by SIGTERM: see withSignals
+	ctx := c.Context // cancelled by SIGTERM: see WithSignals
 	if d := c.Duration("timeout"); d > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, d)
@@ -141,45 +100,56 @@ func validatePolicy(p checks.Policy, timeout time.Duration) error {
 	}
 	return nil
 }
-
-func runCheck(c *cli.Context, e *env) error {
-	targets, err := parseTargets(c)
-	if err != nil {
-		return err
+func (e *env) logEvent(ev checks.Event) {
+	elapsed := ev.Elapsed.Round(time.Millisecond).String()
+	switch {
+	case ev.Ready:
+		attrs := []any{"target", ev.Target, "attempts", ev.Attempts, "elapsed", elapsed}
+		if ev.Detail != "" {
+			attrs = append(attrs, "found", ev.Detail)
+		}
+		e.log.Info("ready", attrs...)
+	default:
+		e.log.Info("waiting", "target", ev.Target, "reason", ev.Err.Error(), "attempt", ev.Attempts)
 	}
-	if d := c.Duration("timeout"); d <= 0 {
-		return usagef("--timeout %v: want a positive duration such as 5s", d)
-	}
-	sigCtx := c.Context // cancelled by SIGTERM: see withSignals
-	ctx, cancel := context.WithTimeout(sigCtx, c.Duration("timeout"))
-	defer cancel()
-	var nr *checks.NotReadyError
-	if !errors.As(checks.CheckOnce(ctx, targets), &nr) {
-		return nil
-	}
-	if c.Bool("any") && len(nr.Targets) < len(targets) {
-		return nil
-	}
-	if cause := context.Cause(sigCtx); cause != nil {
-		return cause // interrupted
-	}
-	for _, t := range nr.Targets {
-		e.log.Error("not ready", "target", t.Target, "error", t.Err.Error())
-	}
-	return &exitError{code: exitFailed, err: err, logged: true}
 }
 
-// checkCommandArgs looks for the "-- COMMAND" before waiting, so a typo in
-// it is reported now rather than after the wait.
-func (e *env) checkCommandArgs() error {
-	if e.command == nil {
+// verdict logs the final outcome of a wait and turns it into the command's
+// error: nil, or the *checks.NotReadyError, whose cause (the deadline, a
+// signal) decides the exit code.
+func (e *env) verdict(err error, n int, elapsed time.Duration, anyOf bool) error {
+	took := elapsed.Round(time.Millisecond).String()
+	if err == nil {
+		if anyOf {
+			e.log.Info("a target is ready", "elapsed", took)
+		} else {
+			e.log.Info(fmt.Sprintf("all %d target%s ready", n, plural(n)), "elapsed", took)
+		}
 		return nil
 	}
-	if len(e.command) == 0 {
-		return usagef(`nothing after "--": give the command to run`)
+	var nr *checks.NotReadyError
+	if !errors.As(err, &nr) {
+		return err
 	}
-	if _, err := exec.LookPath(e.command[0]); err != nil {
-		return &exitError{code: 127, err: fmt.Errorf("cannot run the command after \"--\": %w", err)}
+	var sig *signalError
+	if errors.As(nr.Cause, &sig) {
+		e.log.Warn(sig.Error(), "elapsed", took, "not_ready", len(nr.Targets))
+		return loggedErr(kindFailed, err) // err unwraps to sig
 	}
-	return nil
+	msg := "gave up"
+	if errors.Is(nr.Cause, context.DeadlineExceeded) {
+		msg = "timed out" // err unwraps to the deadline
+	}
+	e.log.Error(msg, "elapsed", took, "not_ready", len(nr.Targets), "targets", n)
+	for _, t := range nr.Targets {
+		e.log.Error("not ready", "target", t.Target, "attempts", t.Attempts, "last_error", t.Err.Error())
+	}
+	return loggedErr(kindFailed, err)
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cli
 
 import (
 	"bytes"
@@ -33,7 +33,7 @@ func TestFetchDiskFull(t *testing.T) {
 	assertNames(t, dir, "filler", "model.bin")
 
 	os.Remove(filler)
-	if code, _, _, stderr := runInitbox(t, args...); code != exitOK {
+	if code, _, _, stderr := runInitbox(t, args...); code != ExitOK {
 		t.Fatalf("after freeing space: exit %d:\n%s", code, stderr)
 	}
 	assertFileIs(t, dest, body)
@@ -57,7 +57,7 @@ func TestFetchExtractDiskFull(t *testing.T) {
 	assertNames(t, dest, "VERSION")
 
 	os.Remove(filler)
-	if code, _, _, stderr := runInitbox(t, args...); code != exitOK {
+	if code, _, _, stderr := runInitbox(t, args...); code != ExitOK {
 		t.Fatalf("after freeing space: exit %d:\n%s", code, stderr)
 	}
 	assertFileIs(t, filepath.Join(dest, "VERSION"), []byte("2.0\n"))
@@ -70,8 +70,8 @@ func assertDiskFull(t *testing.T, dest string, args []string) {
 	t.Helper()
 	code, _, _, stderr := runInitbox(t, args...)
 	want := regexp.MustCompile(`msg=failed .*no space left on device.* file=` + regexp.QuoteMeta(dest))
-	if code != exitFailed || !want.MatchString(stderr) {
-		t.Errorf("exit %d, want %d with %q in:\n%s", code, exitFailed, want, stderr)
+	if code != ExitFailed || !want.MatchString(stderr) {
+		t.Errorf("exit %d, want %d with %q in:\n%s", code, ExitFailed, want, stderr)
 	}
 }
 

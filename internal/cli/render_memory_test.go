@@ -1,6 +1,6 @@
 //go:build linux
 
-package main
+package cli
 
 import (
 	"context"
@@ -54,8 +54,8 @@ func TestRenderRefusesValuesLargerThanMaxOutput(t *testing.T) {
 			before := snap(t, old)
 			src := file(t, t.TempDir(), "app.conf.tmpl", g.text)
 			code, stderr := boundedRender(t, "--max-output", "4MiB", "-o", old, src)
-			if code != exitFailed || !want.MatchString(stderr) || !strings.Contains(stderr, "nothing was written") {
-				t.Errorf("exit %d, want %d and the value limit at line 2; stderr:\n%s", code, exitFailed, stderr)
+			if code != ExitFailed || !want.MatchString(stderr) || !strings.Contains(stderr, "nothing was written") {
+				t.Errorf("exit %d, want %d and the value limit at line 2; stderr:\n%s", code, ExitFailed, stderr)
 			}
 			before.unchanged(t, old)
 		})
@@ -67,7 +67,7 @@ func TestRenderValuesUpToMaxOutput(t *testing.T) {
 	out := t.TempDir() + "/app.conf"
 	src := file(t, t.TempDir(), "app.conf.tmpl", `{{ $s := "x" }}{{ range 22 }}{{ $s = print $s $s }}{{ end }}{{ $s }}`)
 	code, stderr := boundedRender(t, "--max-output", "4MiB", "-o", out, src)
-	if fi, err := os.Stat(out); code != exitOK || err != nil || fi.Size() != 4<<20 {
+	if fi, err := os.Stat(out); code != ExitOK || err != nil || fi.Size() != 4<<20 {
 		t.Errorf("exit %d, output %v %v; want 4 MiB written; stderr:\n%s", code, fi, err, stderr)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"os"
@@ -51,8 +51,8 @@ func TestRenderBadInputExitsTwo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, argv, stdout, stderr := runInitbox(t, append(tt.args, "--", "true")...)
-			if code != exitUsage {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, exitUsage, stderr)
+			if code != ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
 			}
 			if !strings.Contains(stderr, tt.want) {
 				t.Errorf("stderr does not mention %q:\n%s", tt.want, stderr)
@@ -74,7 +74,7 @@ func TestRenderMissingValuesWriteNothingAndExitOne(t *testing.T) {
 	t.Setenv("INITBOX_T_SET", "s3cret")
 	out := filepath.Join(dir, "out")
 	code, argv, _, stderr := runInitbox(t, "render", "--input-dir", filepath.Join(dir, "in"), "--output-dir", out, "--", "true")
-	if code != exitFailed || argv != nil {
+	if code != ExitFailed || argv != nil {
 		t.Fatalf("exit %d, argv %q; want 1 and no command; stderr:\n%s", code, argv, stderr)
 	}
 	for _, want := range []string{
@@ -109,7 +109,7 @@ func TestRenderTreeThenCheckThenDiff(t *testing.T) {
 		"--include", "*.tmpl", "--data", "cfg=" + filepath.Join(dir, "cfg.yaml")}
 
 	code, argv, stdout, stderr := runInitbox(t, append(args, "--", "true")...)
-	if code != exitOK || strings.Join(argv, " ") != "true" || stdout != "" {
+	if code != ExitOK || strings.Join(argv, " ") != "true" || stdout != "" {
 		t.Fatalf("exit %d, argv %q, stdout %q; stderr:\n%s", code, argv, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "msg=rendered changed=2 unchanged=0") {
@@ -124,20 +124,20 @@ func TestRenderTreeThenCheckThenDiff(t *testing.T) {
 	}
 
 	code, _, _, stderr = runInitbox(t, args...)
-	if code != exitOK || !strings.Contains(stderr, "changed=0 unchanged=2") {
+	if code != ExitOK || !strings.Contains(stderr, "changed=0 unchanged=2") {
 		t.Errorf("re-run: exit %d:\n%s", code, stderr)
 	}
 	code, _, _, stderr = runInitbox(t, append(args, "--check")...)
-	if code != exitOK {
+	if code != ExitOK {
 		t.Errorf("--check with nothing to change: exit %d:\n%s", code, stderr)
 	}
 
 	t.Setenv("INITBOX_T_PORT", "9090")
 	for _, flag := range []string{"--check", "--diff"} {
 		code, _, stdout, stderr = runInitbox(t, append(args, flag)...)
-		wantCode := exitFailed
+		wantCode := ExitFailed
 		if flag == "--diff" {
-			wantCode = exitOK
+			wantCode = ExitOK
 		}
 		if code != wantCode || !strings.Contains(stderr, `msg="would change" file=`+filepath.Join(out, "nginx.conf")) {
 			t.Errorf("%s: exit %d, want %d:\n%s", flag, code, wantCode, stderr)
@@ -170,7 +170,7 @@ func TestRenderToStdoutAndEnvsubst(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, _, stdout, stderr := runInitbox(t, tt.args...)
-		if code != exitOK || stdout != tt.want {
+		if code != ExitOK || stdout != tt.want {
 			t.Errorf("%q: exit %d, stdout %q, want %q; stderr:\n%s", tt.args, code, stdout, tt.want, stderr)
 		}
 	}
@@ -182,7 +182,7 @@ func TestRenderValidationFailureExitsOne(t *testing.T) {
 	writeFiles(t, dir, map[string]string{"app.conf.tmpl": "broken\n", "app.conf": "working\n"})
 	code, _, _, stderr := runInitbox(t, "render", "--validate", `sh -c 'echo "line 1: broken"; exit 1' sh {}`,
 		"-o", dest, filepath.Join(dir, "app.conf.tmpl"))
-	if code != exitFailed || !strings.Contains(stderr, "line 1: broken") || !strings.Contains(stderr, "left as it was") {
+	if code != ExitFailed || !strings.Contains(stderr, "line 1: broken") || !strings.Contains(stderr, "left as it was") {
 		t.Errorf("exit %d:\n%s", code, stderr)
 	}
 	if got, _ := os.ReadFile(dest); string(got) != "working\n" {
@@ -199,15 +199,15 @@ func TestRenderExamples(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--envsubst", "--envsubst-prefix", "NGINX_", "examples/render/default.conf.template"},
+		{[]string{"--envsubst", "--envsubst-prefix", "NGINX_", "../../examples/render/default.conf.template"},
 			[]string{"listen       80;", "server_name  shop.example.org;", "proxy_pass http://app:8080;", "proxy_set_header Host $host;"}},
-		{[]string{"--data", "cfg=examples/render/values.yaml", "examples/render/app.yaml.tmpl"},
+		{[]string{"--data", "cfg=../../examples/render/values.yaml", "../../examples/render/app.yaml.tmpl"},
 			[]string{"port: 8080\n", "url: postgres://db.shop.svc.cluster.local:5432/shop?sslmode=require&connect_timeout=5\n",
 				"password: \"s3cret\"\n", "features:\n  recommendations: false\n  search: true\n", "url: http://search:9200\n"}},
 	}
 	for _, tt := range tests {
 		code, _, stdout, stderr := runInitbox(t, append([]string{"render"}, tt.args...)...)
-		if code != exitOK {
+		if code != ExitOK {
 			t.Fatalf("%q: exit %d:\n%s", tt.args, code, stderr)
 		}
 		for _, w := range tt.want {

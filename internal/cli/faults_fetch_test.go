@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -31,56 +31,56 @@ func fetchFaults() []fault {
 	return []fault{
 		{"http reset mid-body", func(t *testing.T) []string {
 			return url(faults.ResetMidBody(t, faultBody, 1000).URL)
-		}, exitTimeout, "timed out.*connection reset by peer"},
+		}, ExitTimeout, "timed out.*connection reset by peer"},
 		{"http stall before headers", func(t *testing.T) []string {
 			return url(faults.StallBeforeHeaders(t).URL)
-		}, exitTimeout, "timed out.*timeout awaiting response headers"},
+		}, ExitTimeout, "timed out.*timeout awaiting response headers"},
 		{"http stall after headers", func(t *testing.T) []string {
 			return url(faults.StallAfterHeaders(t, len(faultBody)).URL)
-		}, exitTimeout, "timed out.*no data received for the stall timeout"},
+		}, ExitTimeout, "timed out.*no data received for the stall timeout"},
 		{"http drip", func(t *testing.T) []string {
 			return url(faults.Drip(t, faultBody, 50*time.Millisecond).URL)
-		}, exitTimeout, `timed out.*deadline exceeded with \d+ of 98304 bytes fetched`},
+		}, ExitTimeout, `timed out.*deadline exceeded with \d+ of 98304 bytes fetched`},
 		{"http lying content-length", func(t *testing.T) []string {
 			return url(faults.LyingLength(t, []byte("short"), 1000).URL)
-		}, exitTimeout, "timed out.*unexpected EOF"},
+		}, ExitTimeout, "timed out.*unexpected EOF"},
 		{"http 503 burst, then the file", func(t *testing.T) []string {
 			b := faults.NewBurst(t, 2, http.StatusServiceUnavailable, serveModel)
 			return append([]string{"--timeout", "30s", "--sha256", hexSHA256(faultBody)}, url(b.URL)...)
-		}, exitOK, "(?s)retrying.*status 503.*msg=downloaded.*sha256=" + hexSHA256(faultBody)},
+		}, ExitOK, "(?s)retrying.*status 503.*msg=downloaded.*sha256=" + hexSHA256(faultBody)},
 		{"http 503 forever", func(t *testing.T) []string {
 			return url(faults.NewBurst(t, 1<<30, http.StatusServiceUnavailable, nil).URL)
-		}, exitTimeout, `timed out.*last: status 503 Service Unavailable`},
+		}, ExitTimeout, `timed out.*last: status 503 Service Unavailable`},
 		{"http 429 with Retry-After, then the file", func(t *testing.T) []string {
 			b := faults.NewThrottle(t, 1, "1", serveModel)
 			return append([]string{"--timeout", "30s", "--sha256", hexSHA256(faultBody)}, url(b.URL)...)
-		}, exitOK, `(?s)retrying.*Retry-After 1.*msg=downloaded`},
+		}, ExitOK, `(?s)retrying.*Retry-After 1.*msg=downloaded`},
 		{"http 429 with Retry-After forever", func(t *testing.T) []string {
 			return url(faults.NewThrottle(t, 1<<30, "1", nil).URL)
-		}, exitTimeout, `timed out.*status 429 Too Many Requests \(Retry-After 1\)`},
+		}, ExitTimeout, `timed out.*status 429 Too Many Requests \(Retry-After 1\)`},
 		{"http garbage", func(t *testing.T) []string {
 			return url(faults.RawResponse(t, "SSH-2.0-OpenSSH_9.2\r\n"))
-		}, exitTimeout, "timed out.*malformed HTTP response"},
+		}, ExitTimeout, "timed out.*malformed HTTP response"},
 		{"tls wrong name", func(t *testing.T) []string {
 			s := faults.WrongName(t)
 			return append([]string{"--ca-file", s.CAFile}, url(s.URL)...)
-		}, exitFailed, "msg=failed.*cannot validate certificate for 127.0.0.1"},
+		}, ExitFailed, "msg=failed.*cannot validate certificate for 127.0.0.1"},
 		{"tls expired", func(t *testing.T) []string {
 			s := faults.Expired(t)
 			return append([]string{"--ca-file", s.CAFile}, url(s.URL)...)
-		}, exitFailed, "msg=failed.*certificate has expired"},
+		}, ExitFailed, "msg=failed.*certificate has expired"},
 		{"tcp accept-and-close", func(t *testing.T) []string {
 			return url("http://" + faults.AcceptClose(t))
-		}, exitTimeout, "timed out.*(EOF|connection reset|server closed idle connection)"},
+		}, ExitTimeout, "timed out.*(EOF|connection reset|server closed idle connection)"},
 		{"tcp full backlog", func(t *testing.T) []string {
 			return url("http://" + faults.FullBacklog(t))
-		}, exitTimeout, "timed out.*i/o timeout"},
+		}, ExitTimeout, "timed out.*i/o timeout"},
 		{"http 404", func(t *testing.T) []string {
 			return url(fileServer(t, nil).URL)
-		}, exitFailed, `msg=failed.*status 404 Not Found, want 200`},
+		}, ExitFailed, `msg=failed.*status 404 Not Found, want 200`},
 		{"http 404 with --retry-not-found", func(t *testing.T) []string {
 			return append([]string{"--retry-not-found"}, url(fileServer(t, nil).URL)...)
-		}, exitTimeout, `timed out.*last: status 404 Not Found`},
+		}, ExitTimeout, `timed out.*last: status 404 Not Found`},
 	}
 }
 
@@ -116,7 +116,7 @@ func TestFetchFaultMatrix(t *testing.T) {
 			if code != f.code || !regexp.MustCompile(f.want).MatchString(stderr) {
 				t.Errorf("exit %d, want %d with %q in:\n%s", code, f.code, f.want, stderr)
 			}
-			if code == exitOK {
+			if code == ExitOK {
 				assertFileIs(t, dest, faultBody)
 			} else {
 				assertFileIs(t, dest, old)

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"crypto/ecdsa"
@@ -65,8 +65,8 @@ func TestFallbackRootsWithoutSystemRoots(t *testing.T) {
 	cmd := exec.Command(binary, "check", srv.URL)
 	cmd.Env = append(os.Environ(), "SSL_CERT_FILE=/nonexistent", "SSL_CERT_DIR=/nonexistent")
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != exitFailed {
-		t.Fatalf("got %v, want exit %d\n%s", err, exitFailed, out)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitFailed {
+		t.Fatalf("got %v, want exit %d\n%s", err, ExitFailed, out)
 	}
 	if want := `candidate authority certificate \"ISRG Root X1\"`; !strings.Contains(string(out), want) {
 		t.Errorf("the embedded roots were not used: want %s in\n%s", want, out)

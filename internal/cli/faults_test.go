@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -50,51 +50,51 @@ func waitFaults() []fault {
 	return []fault{
 		{"http reset mid-body", func(t *testing.T) []string {
 			return []string{"--expect-body", "never", faults.ResetMidBody(t, body, 1000).URL}
-		}, exitTimeout, "connection reset"},
+		}, ExitTimeout, "connection reset"},
 		{"http stall before headers", func(t *testing.T) []string {
 			return []string{faults.StallBeforeHeaders(t).URL}
-		}, exitTimeout, "no answer within 300ms"},
+		}, ExitTimeout, "no answer within 300ms"},
 		{"http drip", func(t *testing.T) []string {
 			return []string{"--expect-body", "y", faults.Drip(t, body, 50*time.Millisecond).URL}
-		}, exitTimeout, "no answer within 300ms"},
+		}, ExitTimeout, "no answer within 300ms"},
 		{"http lying content-length", func(t *testing.T) []string {
 			return []string{"--expect-body", "y", faults.LyingLength(t, []byte("short"), 1000).URL}
-		}, exitTimeout, "unexpected EOF"},
+		}, ExitTimeout, "unexpected EOF"},
 		{"http 503 forever", func(t *testing.T) []string {
 			return []string{faults.NewBurst(t, 1<<30, 503, nil).URL}
-		}, exitTimeout, "status 503"},
+		}, ExitTimeout, "status 503"},
 		{"http garbage", func(t *testing.T) []string {
 			return []string{faults.RawResponse(t, "SSH-2.0-OpenSSH_9.2\r\n")}
-		}, exitTimeout, "malformed HTTP"},
+		}, ExitTimeout, "malformed HTTP"},
 		{"tls wrong name", func(t *testing.T) []string {
 			s := faults.WrongName(t)
 			return []string{"--ca-file", s.CAFile, s.URL}
-		}, exitTimeout, "cannot validate certificate for 127.0.0.1"},
+		}, ExitTimeout, "cannot validate certificate for 127.0.0.1"},
 		{"tls expired", func(t *testing.T) []string {
 			s := faults.Expired(t)
 			return []string{"--ca-file", s.CAFile, s.URL}
-		}, exitTimeout, "expired"},
+		}, ExitTimeout, "expired"},
 		{"dns servfail", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.ServFail).Addr, "dns://db.test."}
-		}, exitTimeout, "SERVFAIL"},
+		}, ExitTimeout, "SERVFAIL"},
 		{"dns drops queries", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.Drop).Addr, "dns://db.test."}
-		}, exitTimeout, "no answer from"},
+		}, ExitTimeout, "no answer from"},
 		{"dns truncates, tcp fails", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.Truncate).Addr, "dns://db.test."}
-		}, exitTimeout, "truncated"},
+		}, ExitTimeout, "truncated"},
 		{"dns wrong id", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.WrongID).Addr, "dns://db.test."}
-		}, exitTimeout, "did not match the question or ID"},
+		}, ExitTimeout, "did not match the question or ID"},
 		{"dns nxdomain", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.NXDomain).Addr, "dns://db.test."}
-		}, exitTimeout, "NXDOMAIN"},
+		}, ExitTimeout, "NXDOMAIN"},
 		{"tcp full backlog", func(t *testing.T) []string {
 			return []string{"tcp://" + faults.FullBacklog(t)}
-		}, exitTimeout, "no answer within 300ms"},
+		}, ExitTimeout, "no answer within 300ms"},
 		{"http on accept-and-close", func(t *testing.T) []string {
 			return []string{"http://" + faults.AcceptClose(t) + "/"}
-		}, exitTimeout, "EOF|connection reset"},
+		}, ExitTimeout, "EOF|connection reset"},
 	}
 }
 
@@ -123,8 +123,8 @@ func TestWaitAndCheckFaultMatrix(t *testing.T) {
 			}
 
 			code, _, _, stderr = runInitbox(t, append([]string{"check", "--timeout", "300ms"}, args...)...)
-			if code != exitFailed {
-				t.Errorf("check: exit %d, want %d:\n%s", code, exitFailed, stderr)
+			if code != ExitFailed {
+				t.Errorf("check: exit %d, want %d:\n%s", code, ExitFailed, stderr)
 			}
 
 			if g, fd := settled(t, g0, fd0); g > g0 || fd > fd0 {
