@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // protocolSchemes are the protocol checks, each with a URL form that

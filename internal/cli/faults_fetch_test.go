@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/faults"
+	"github.com/initbox/initbox/internal/testutil/faults"
 )
 
 // faultBody is what the fault servers send, or fail to send, of model.bin.

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testfs"
-	"github.com/initbox/initbox/internal/testproc"
+	"github.com/initbox/initbox/internal/testutil/testfs"
+	"github.com/initbox/initbox/internal/testutil/testproc"
 )
 
 const goodOutput = "listen 80;\n"

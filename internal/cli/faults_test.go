@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/faults"
+	"github.com/initbox/initbox/internal/testutil/faults"
 )
 
 // resources counts what a leak would leave behind: goroutines and open

@@ -11,7 +11,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/initbox/initbox/internal/testfs"
+	"github.com/initbox/initbox/internal/testutil/testfs"
 )
 
 // TestFetchDiskFull fetches a file larger than the space left: the old

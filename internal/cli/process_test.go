@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // binary is initbox built once for the tests that need a real process:

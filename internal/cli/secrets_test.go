@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/faults"
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/faults"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // secretEnv is one token placed everywhere a secret can go: URL passwords
