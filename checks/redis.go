@@ -47,20 +47,11 @@ func (r *Redis) String() string { return r.ep.target }
 // Check sends AUTH (with a password) and PING in one write and reads the
 // answers.
 func (r *Redis) Check(ctx context.Context) error {
-	pass, err := r.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, r.ep.addr)
+	conn, pass, err := r.ep.open(ctx, r.tls, "redis")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if r.tls != nil {
-		if conn, err = startTLS(ctx, conn, r.tls.clone(), r.ep.host); err != nil {
-			return fmt.Errorf("redis: %w", err)
-		}
-	}
 	var req []byte
 	if r.ep.pass.set {
 		args := []string{"AUTH", pass}

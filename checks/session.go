@@ -136,6 +136,34 @@ func (c credential) get() (string, error) {
 	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
 }
 
+// open starts one attempt of a protocol check: it reads the password (from
+// its file again: a mounted secret may have changed), dials, and runs the
+// TLS handshake when tls is set. Closing conn closes the TCP connection
+// itself, with no TLS close_notify to wait on: the check is done with it.
+func (ep *endpoint) open(ctx context.Context, tls *tlsConfig, proto string) (conn net.Conn, pass string, err error) {
+	if pass, err = ep.pass.get(); err != nil {
+		return nil, "", err
+	}
+	raw, err := dialSession(ctx, ep.addr)
+	if err != nil || tls == nil {
+		return raw, pass, err
+	}
+	tc, err := startTLS(ctx, raw, tls.clone(), ep.host)
+	if err != nil {
+		raw.Close()
+		return nil, "", fmt.Errorf("%s: %w", proto, err)
+	}
+	return rawCloser{Conn: tc, raw: raw}, pass, nil
+}
+
+// rawCloser is a TLS connection whose Close closes the TCP connection.
+type rawCloser struct {
+	net.Conn
+	raw net.Conn
+}
+
+func (c rawCloser) Close() error { return c.raw.Close() }
+
 // dialSession opens one attempt's TCP connection. Every read and write is
 // bound by ctx's deadline, and ending ctx (a signal) unblocks them at once.
 func dialSession(ctx context.Context, addr string) (net.Conn, error) {
