@@ -56,7 +56,7 @@ func newApp(e *env) *cli.App {
 			"Exit codes: 0 success, 1 failure, 2 usage error, 124 timed out, 130/143 interrupted.",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
-		Flags:     globalFlags(),
+		Flags:     withEnv(globalFlags()),
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
@@ -81,7 +81,7 @@ func newApp(e *env) *cli.App {
 		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
 		// The global flags work after the command too: "initbox wait -q".
-		cmd.Flags = append(cmd.Flags, globalFlags()...)
+		cmd.Flags = withEnv(append(cmd.Flags, globalFlags()...))
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 	}
@@ -108,7 +108,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only"},
 	}
 }
