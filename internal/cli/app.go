@@ -88,6 +88,11 @@ func newApp(e *env) *cli.App {
 	return app
 }
 
+// action runs a command's function with what it may touch of the process.
+func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {
+	return func(c *cli.Context) error { return run(c, e) }
+}
+
 // commandNames lists the commands for messages: "wait, check or version".
 func commandNames(app *cli.App) string {
 	var names []string

@@ -29,9 +29,7 @@ func checkCommand(e *env) *cli.Command {
 			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt"},
 			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready"},
 		}, targetFlags()...),
-		Action: func(c *cli.Context) error {
-			return runCheck(c, e)
-		},
+		Action: e.action(runCheck),
 	}
 }
 

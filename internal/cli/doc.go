@@ -24,9 +24,10 @@
 // To add a command, say "serve":
 //
 //  1. Write serve.go with func serveCommand(e *env) *cli.Command (cli is
-//     github.com/urfave/cli/v2). Its Action parses and validates every
-//     flag before any work, returning usagef("--flag %v: want ...") for
-//     mistakes, then does the work through a library.
+//     github.com/urfave/cli/v2) whose Action is e.action(runServe), and
+//     func runServe(c *cli.Context, e *env) error. It parses and validates
+//     every flag before any work, returning usagef("--flag %v: want ...")
+//     for mistakes, then does the work through a library.
 //  2. Add serveCommand to the commands list in app.go.
 //  3. Return errors, never exit codes: a library's typed error (one with
 //     Usage() bool for the caller's mistakes), a usagef error, or a

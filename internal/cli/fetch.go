@@ -40,10 +40,8 @@ func fetchCommand(e *env) *cli.Command {
 			"written). Cut-off downloads resume (Range + If-Range); connection errors, 408, 429 and\n" +
 			"5xx are retried until --timeout. URLs: http://, https://, file:///path. Proxies from\n" +
 			"HTTP_PROXY, HTTPS_PROXY and NO_PROXY are used, as curl does.\n\n" + fetchExamples,
-		Flags: fetchFlags(),
-		Action: func(c *cli.Context) error {
-			return runFetch(c, e)
-		},
+		Flags:  fetchFlags(),
+		Action: e.action(runFetch),
 	}
 }
 

@@ -39,9 +39,7 @@ func renderCommand(e *env) *cli.Command {
 		UsageText:   "initbox render [options] TEMPLATE... [-- COMMAND [ARG...]]",
 		Description: "Renders every template in memory first; then writes each changed output through a\ntemp file and a rename. Without -o or --output-dir, output goes to stdout.\n\n" + renderExamples,
 		Flags:       renderFlags(),
-		Action: func(c *cli.Context) error {
-			return runRender(c, e)
-		},
+		Action:      e.action(runRender),
 	}
 }
 

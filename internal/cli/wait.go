@@ -36,10 +36,8 @@ func waitCommand(e *env) *cli.Command {
 		Description: "Retries each target until it is ready or --timeout passes (exit 124, naming every\n" +
 			"target not ready and its last error). After success, a command given after \"--\"\n" +
 			"replaces initbox (same PID).\n\n" + targetExamples + "\n\n" + waitExamples,
-		Flags: append(waitTimingFlags(), targetFlags()...),
-		Action: func(c *cli.Context) error {
-			return runWait(c, e)
-		},
+		Flags:  append(waitTimingFlags(), targetFlags()...),
+		Action: e.action(runWait),
 	}
 }
 
