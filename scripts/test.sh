@@ -75,6 +75,8 @@ stage unit unit_tests
 stage fuzz env FUZZTIME="${FUZZTIME:-15s}" scripts/fuzz.sh
 stage k8s-examples k8s_examples
 stage e2e e2e_tests
+# GoReleaser's snapshot of every release binary, its checksums verified.
+stage release scripts/release-check.sh
 
 if ((${#failed[@]} > 0)); then
   echo "FAILED stages: ${failed[*]}" >&2
