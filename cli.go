@@ -32,7 +32,7 @@ func newApp(e *env) *cli.App {
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
-		Commands:        []*cli.Command{waitCommand(e), checkCommand(e), fetchCommand(e), renderCommand(e), versionCommand(e)},
+		Commands:        []*cli.Command{waitCommand(e), checkCommand(e), fetchCommand(e), renderCommand(e), runCommand(e), versionCommand(e)},
 		HideHelpCommand: true,
 		// The library must never exit the process or print errors on its
 		// own: run maps errors to exit codes and messages in one place.

@@ -46,7 +46,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []s
 		e.reportError(err)
 		return code, nil
 	}
-	return code, command
+	return code, e.command // run's may come from its file
 }
 
 // splitCommand cuts args at the first "--": what follows is the command to

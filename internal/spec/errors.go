@@ -52,8 +52,8 @@ func (es Errors) Usage() bool { return true }
 // maxErrors bounds the list: past that, the file is not what was meant.
 const maxErrors = 20
 
-// sorted returns es in the order of their lines, or nil if empty.
-func (es Errors) sorted() error {
+// Err returns es in the order of their lines, or nil if there are none.
+func (es Errors) Err() error {
 	if len(es) == 0 {
 		return nil
 	}

@@ -26,14 +26,14 @@ func Parse(file string, data []byte, kinds []Kind, lookup Lookup) (*Spec, error)
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		p.yamlError(err)
-		return nil, p.errs.sorted()
+		return nil, p.errs.Err()
 	}
 	if len(doc.Content) == 0 {
 		p.errorf(1, nil, "", "the file is empty: want steps: followed by a list of steps")
-		return nil, p.errs.sorted()
+		return nil, p.errs.Err()
 	}
 	p.root(deref(doc.Content[0]), s)
-	if err := p.errs.sorted(); err != nil {
+	if err := p.errs.Err(); err != nil {
 		return nil, err
 	}
 	return s, nil
