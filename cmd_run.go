@@ -48,6 +48,7 @@ func runCommand(e *env) *cli.Command {
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "check", Usage: "validate the file and stop: exit 0, or 2 with every mistake"},
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate, then print the plan on stdout and stop"},
+			&cli.BoolFlag{Name: "schema", Usage: "print the JSON Schema of the file on stdout and stop"},
 		},
 		Action: func(c *cli.Context) error {
 			return runSpec(c, e)
@@ -56,6 +57,13 @@ func runCommand(e *env) *cli.Command {
 }
 
 func runSpec(c *cli.Context, e *env) error {
+	if c.Bool("schema") {
+		b, err := spec.Schema(schemaID, stepKinds())
+		if err == nil {
+			_, err = e.stdout.Write(b)
+		}
+		return err
+	}
 	sp, err := loadSpec(c)
 	if err == nil {
 		err = validate(sp, e.command)
@@ -153,7 +161,7 @@ func (r *runner) summary(sp *spec.Spec, code int) {
 			res = &result{state: "not run"}
 		}
 		state, took := res.state, ""
-		if res.code != exitOK {
+		if res.code != exitOK && res.state != "cancelled" {
 			state = fmt.Sprintf("%s (exit %d)", state, res.code)
 		}
 		if res.elapsed > 0 {

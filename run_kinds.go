@@ -17,6 +17,10 @@ import (
 // child and waits.
 const execKind = "exec"
 
+// schemaID is where the JSON Schema of the file is published: the file
+// that TestRunSchema keeps equal to what the flags make.
+const schemaID = "https://raw.githubusercontent.com/initbox/initbox/main/docs/run.schema.json"
+
 // stepArgs names the positional arguments of each command a step can be:
 // the only keys of a step that are not the command's flag names.
 var stepArgs = map[string]spec.Args{

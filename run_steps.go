@@ -44,6 +44,10 @@ func (r *runner) run(ctx context.Context, sp *spec.Spec) int {
 			break
 		}
 	}
+	var dl *runDeadline
+	if errors.As(context.Cause(ctx), &dl) && code != exitOK {
+		r.e.log.Error(dl.Error())
+	}
 	if code == exitOK && final != nil {
 		r.e.command = final.ArgTexts()
 		r.set(final, &result{state: "replaces initbox"})
