@@ -90,12 +90,12 @@ steps:
   - fetch: {url: %[1]s/a, output: %[2]s/a}
   - exec: [/app/server, --port, "8080"]
 `, files.URL, dir)
-	code, _, stdout, stderr := runInitbox(t, "run", "--dry-run", path)
+	code, _, _, stderr := runInitbox(t, "run", "--dry-run", path)
 	if code != exitUsage || !strings.Contains(stderr, `key "command": /app/server does not exist`) {
 		t.Fatalf("dry run of a missing program: exit %d\n%s", code, stderr)
 	}
 	path = writeSpec(t, dir, "%s", strings.Replace(readFile(t, path), "/app/server", "/bin/echo", 1))
-	code, _, stdout, stderr = runInitbox(t, "run", "--dry-run", path)
+	code, _, stdout, stderr := runInitbox(t, "run", "--dry-run", path)
 	want := path + `: 3 steps, deadline 10m
 1  db  initbox wait --timeout=1m '--header=Authorization: xxxxx' postgres://app:xxxxx@127.0.0.1:1/db
 2  -   initbox fetch --output=` + dir + `/a ` + files.URL + `/a
