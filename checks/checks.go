@@ -44,6 +44,9 @@ type UsageError struct {
 func (e *UsageError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err) }
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// Usage reports true: the caller's mistake, found before any attempt.
+func (e *UsageError) Usage() bool { return true }
+
 // usageErrorf builds a *UsageError; arg is redacted, since it is often the
 // target itself and may carry a password, and so is the message, which
 // may quote a piece of the target (a name, a port) that holds it.

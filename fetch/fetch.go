@@ -196,6 +196,9 @@ type UsageError struct {
 func (e *UsageError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err) }
 func (e *UsageError) Unwrap() error { return e.Err }
 
+// Usage reports true: the caller's mistake, found before any download.
+func (e *UsageError) Usage() bool { return true }
+
 func usageErrorf(arg, format string, a ...any) error {
 	return &UsageError{Arg: arg, Err: fmt.Errorf(format, a...)}
 }
