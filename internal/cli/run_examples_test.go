@@ -2,6 +2,7 @@ package cli
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -13,8 +14,8 @@ import (
 	"github.com/initbox/initbox/internal/spec"
 )
 
-// TestRunExamples checks every spec file of the examples (compose's files
-// and the Kubernetes ConfigMaps' entries) as initbox run would: keys,
+// TestRunExamples checks every spec file of the examples (compose's files,
+// the Kubernetes ConfigMaps' entries, docs/run.md's) as initbox run would: keys,
 // types, targets, URLs and options. Paths are the containers', so they
 // are not looked for here.
 func TestRunExamples(t *testing.T) {
@@ -29,7 +30,12 @@ func TestRunExamples(t *testing.T) {
 			specs[f+": "+name] = data
 		}
 	}
-	if len(specs) < 2 {
+	for i, block := range yamlBlocks(readFile(t, "../../docs/run.md")) {
+		if strings.Contains(block, "\nsteps:") {
+			specs[fmt.Sprintf("docs/run.md block %d", i+1)] = []byte(block)
+		}
+	}
+	if len(specs) < 3 {
 		t.Fatalf("found %d spec files in the examples, want one for compose and one for Kubernetes", len(specs))
 	}
 	// Any variable is set, to a value that fits its name.
@@ -56,6 +62,16 @@ func TestRunExamples(t *testing.T) {
 			}
 		})
 	}
+}
+
+// yamlBlocks returns the ```yaml blocks of a Markdown file.
+func yamlBlocks(md string) []string {
+	var blocks []string
+	for _, part := range strings.Split(md, "```yaml\n")[1:] {
+		block, _, _ := strings.Cut(part, "```")
+		blocks = append(blocks, block)
+	}
+	return blocks
 }
 
 // configMapSpecs returns the entries of a manifest's ConfigMaps that are

@@ -156,10 +156,14 @@ func hideValue(key, v string) string {
 }
 
 // stepApp is an app of one command, for running a step's command line
-// in-process: its logger and streams are e's, set up by run already.
+// in-process: its logger and streams are e's, set up by run already. It
+// has no help flag or command: urfave/cli shares those between apps, as
+// package variables it writes to, and a group runs apps at once.
 func stepApp(e *env, cmd *cli.Command) *cli.App {
+	cmd.HideHelp = true
 	return &cli.App{
 		Name:            "initbox",
+		HideHelp:        true,
 		Writer:          e.stdout,
 		ErrWriter:       e.stderr,
 		Commands:        []*cli.Command{cmd},
