@@ -176,7 +176,7 @@ func (p *Postgres) login(c *pgConn, user, pass string) (bool, error) {
 				return false, nil // the server answered with authentication: ready
 			}
 			if !p.ep.pass.set {
-				return false, &AuthError{"postgres", fmt.Sprintf("the server wants a password for user %q: give it in the URL, --password or --password-file", user)}
+				return false, &AuthError{"postgres", fmt.Sprintf("the server wants a password for user %q: give it in the URL, %s", user, passwordOptions)}
 			}
 		}
 		switch code {

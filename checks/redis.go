@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 // Redis is ready when PING is answered PONG: not -LOADING (the dataset is
@@ -29,7 +31,7 @@ func newRedis(target string, o Options, secure bool) (*Redis, error) {
 		}
 	}
 	if ep.user != "" && !ep.pass.set {
-		return nil, usageErrorf(ep.target, "user %q needs a password: redis://USER:PASSWORD@HOST, --password or --password-file", ep.user)
+		return nil, usageErrorf(ep.target, "user %q needs a password: redis://USER:PASSWORD@HOST, %s or %s", ep.user, option.Password, option.PasswordFile)
 	}
 	r := &Redis{ep: ep}
 	if secure {
@@ -88,7 +90,7 @@ func (r *Redis) Check(ctx context.Context) error {
 	case reply == "+PONG":
 		return nil
 	case strings.HasPrefix(reply, "-NOAUTH"):
-		return &AuthError{"redis", reply[1:] + ": give the password in the URL (redis://:PASSWORD@HOST), --password or --password-file"}
+		return &AuthError{"redis", reply[1:] + ": give the password in the URL (redis://:PASSWORD@HOST), " + passwordOptions}
 	}
 	return errors.New("redis: " + strings.TrimPrefix(reply, "-"))
 }

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // runInitbox runs a command line in-process, as main would.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // DNSFault is how a DNS server misbehaves.

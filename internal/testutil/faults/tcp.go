@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // FullBacklog returns the address of a listener that never accepts and
