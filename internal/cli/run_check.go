@@ -42,7 +42,7 @@ var validators = map[string]func(*cli.Context, *env) error{
 		if err == nil {
 			_, err = fetch.New(opts)
 		}
-		return asUsage(err)
+		return err
 	},
 	"render": func(c *cli.Context, e *env) error {
 		jobs, err := renderJobs(c)
@@ -193,7 +193,7 @@ var flagWord = regexp.MustCompile(`(^|[\s("'])(--?[a-z0-9][a-z0-9-]*)`)
 // locate turns a command's complaint into a spec error at the line of
 // the key or value it is about, naming keys instead of flags.
 func locate(file string, s *spec.Step, err error) *spec.Error {
-	msg := strings.TrimSuffix(err.Error(), " (see initbox "+s.Kind+" --help)")
+	msg := strings.TrimSuffix(withFlags(err.Error()), " (see initbox "+s.Kind+" --help)")
 	e := &spec.Error{File: file, Line: s.Line, Step: s.String()}
 	aliases := map[string]string{"o": "output"}
 	msg = flagWord.ReplaceAllStringFunc(msg, func(m string) string {

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // writeSpec writes a spec file into dir; ${...} in text is the file's own
@@ -44,7 +44,7 @@ func newCountingServer(t *testing.T, files map[string][]byte) *hitServer {
 		s.mu.Lock()
 		s.hits[r.URL.Path]++
 		s.mu.Unlock()
-		fileHandler(files)(w, r)
+		serveFiles(files)(w, r)
 	}))
 	t.Cleanup(s.Close)
 	return s
@@ -69,7 +69,7 @@ func TestRunEveryStepKind(t *testing.T) {
 	go testnet.AcceptAndClose(ln)
 	model := []byte("weights\n")
 	files := newCountingServer(t, map[string][]byte{"/healthz": []byte("ok"), "/model.bin": model})
-	writeFiles(t, dir, map[string]string{"app.conf.tmpl": "db={{ .Env.DB_ADDR }} model={{ .m.size }}\n",
+	writeTree(t, dir, map[string]string{"app.conf.tmpl": "db={{ .Env.DB_ADDR }} model={{ .m.size }}\n",
 		"m.json": `{"size": 8}`})
 	t.Setenv("DB_ADDR", ln.Addr().String())
 	spec := writeSpec(t, dir, `# yaml-language-server: $schema=../docs/run.schema.json
@@ -93,7 +93,7 @@ steps:
   - name: marker
     exec: {command: [/bin/sh, -c, 'echo "$1" > "$2"', sh, "${DB_ADDR:-none}", %[3]s/shared/marker]}
   - exec: [/bin/echo, started]
-`, files.URL, hexSHA256(model), dir)
+`, files.URL, sha256Hex(model), dir)
 
 	code, argv, _, stderr := runInitbox(t, "run", spec)
 	if code != ExitOK {
@@ -102,9 +102,9 @@ steps:
 	if want := []string{"/bin/echo", "started"}; !slices.Equal(argv, want) {
 		t.Errorf("would exec %q, want %q", argv, want)
 	}
-	assertFileIs(t, filepath.Join(dir, "shared/model.bin"), model)
-	assertFileIs(t, filepath.Join(dir, "shared/app.conf"), []byte("db="+ln.Addr().String()+" model=8\n"))
-	assertFileIs(t, filepath.Join(dir, "shared/marker"), []byte(ln.Addr().String()+"\n"))
+	assertContent(t, filepath.Join(dir, "shared/model.bin"), model)
+	assertContent(t, filepath.Join(dir, "shared/app.conf"), []byte("db="+ln.Addr().String()+" model=8\n"))
+	assertContent(t, filepath.Join(dir, "shared/marker"), []byte(ln.Addr().String()+"\n"))
 	for _, want := range []string{
 		`msg=starting step=wait#1.1 command="initbox wait --timeout=1m tcp://127.0.0.1:`,
 		`msg=ready step=wait#1.2 target=http://`, `msg=done step=model`,
@@ -126,18 +126,18 @@ func TestRunTwiceChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	data := []byte("data\n")
 	files := newCountingServer(t, map[string][]byte{"/a.bin": data, "/b.txt": []byte("b\n")})
-	writeFiles(t, dir, map[string]string{"t.tmpl": "x={{ .Env.HOME }}\n"})
+	writeTree(t, dir, map[string]string{"t.tmpl": "x={{ .Env.HOME }}\n"})
 	spec := writeSpec(t, dir, `steps:
   - fetch: {url: %[1]s/a.bin, sha256: %[2]s, output: %[3]s/out/a.bin}
   - fetch: {url: %[1]s/b.txt, output: %[3]s/out/b.txt}
   - render: {template: %[3]s/t.tmpl, output: %[3]s/out/t}
-`, files.URL, hexSHA256(data), dir)
+`, files.URL, sha256Hex(data), dir)
 	if code, _, _, stderr := runInitbox(t, "run", spec); code != ExitOK {
 		t.Fatalf("first run: exit %d\n%s", code, stderr)
 	}
-	before := map[string]renderSnapshot{}
+	before := map[string]fileState{}
 	for _, f := range []string{"a.bin", "b.txt", "t"} {
-		before[f] = snap(t, filepath.Join(dir, "out", f))
+		before[f] = fileStateOf(t, filepath.Join(dir, "out", f))
 	}
 	hitsA := files.count("/a.bin")
 	code, _, _, stderr := runInitbox(t, "run", spec)
@@ -145,7 +145,9 @@ func TestRunTwiceChangesNothing(t *testing.T) {
 		t.Fatalf("second run: exit %d\n%s", code, stderr)
 	}
 	for f, s := range before {
-		s.unchanged(t, filepath.Join(dir, "out", f))
+		if after := fileStateOf(t, filepath.Join(dir, "out", f)); after != s {
+			t.Errorf("the second run changed %s: %+v, was %+v", f, after, s)
+		}
 	}
 	if got := files.count("/a.bin"); got != hitsA {
 		t.Errorf("second run fetched a.bin again (%d requests, was %d): its checksum matched", got, hitsA)
@@ -229,7 +231,7 @@ func TestRunStopsAtFirstFailure(t *testing.T) {
 			if tc.name == "deadline" {
 				deadline = "deadline: 300ms\n"
 			}
-			writeFiles(t, dir, map[string]string{"t.tmpl": "x\n"})
+			writeTree(t, dir, map[string]string{"t.tmpl": "x\n"})
 			spec := writeSpec(t, dir, deadline+"steps:\n  - "+tc.step+"\n  - render: {template: %[2]s/t.tmpl, output: %[2]s/out}\n", files.URL, dir)
 			code, argv, _, stderr := runInitbox(t, "run", spec, "--", "/bin/true")
 			if code != tc.code || argv != nil {

@@ -18,7 +18,7 @@ var update = flag.Bool("update", false, "rewrite docs/run.schema.json")
 func TestRunValidatesEverythingFirst(t *testing.T) {
 	dir := t.TempDir()
 	files := newCountingServer(t, map[string][]byte{"/a": []byte("a")})
-	writeFiles(t, dir, map[string]string{"t.tmpl": "x\n"})
+	writeTree(t, dir, map[string]string{"t.tmpl": "x\n"})
 	first := "steps:\n  - fetch: {url: " + files.URL + "/a, output: " + dir + "/a}\n"
 	for _, tc := range []struct{ name, steps, want string }{
 		{"unknown key", "  - name: config\n    render:\n      template: " + dir + "/t.tmpl\n      outptu: /x\n",
@@ -77,7 +77,7 @@ func TestRunPathsWrittenByEarlierSteps(t *testing.T) {
 	if code, _, _, stderr := runInitbox(t, "run", path); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	assertFileIs(t, filepath.Join(dir, "out"), []byte("v="+os.Getenv("HOME")+"\n"))
+	assertContent(t, filepath.Join(dir, "out"), []byte("v="+os.Getenv("HOME")+"\n"))
 }
 
 func TestRunDryRunAndCheck(t *testing.T) {
@@ -125,14 +125,14 @@ func readFile(t *testing.T, path string) string {
 // it reads the environment only where it says ${VAR}.
 func TestRunIgnoresInitboxVariables(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"t.tmpl": "x\n"})
+	writeTree(t, dir, map[string]string{"t.tmpl": "x\n"})
 	t.Setenv("INITBOX_OUTPUT", filepath.Join(dir, "elsewhere"))
 	t.Setenv("INITBOX_CHECK", "true")
 	t.Setenv("INITBOX_SPEC", writeSpec(t, dir, "steps:\n  - render: {template: %[1]s/t.tmpl, output: \"${OUT:-%[1]s/out}\"}\n", dir))
 	if code, _, _, stderr := runInitbox(t, "run"); code != ExitOK {
 		t.Fatalf("exit %d\n%s", code, stderr)
 	}
-	assertFileIs(t, filepath.Join(dir, "out"), []byte("x\n"))
+	assertContent(t, filepath.Join(dir, "out"), []byte("x\n"))
 	if _, err := os.Stat(filepath.Join(dir, "elsewhere")); !os.IsNotExist(err) {
 		t.Errorf("INITBOX_OUTPUT was used: %v", err)
 	}

@@ -1,4 +1,4 @@
-package cli
+package processtest
 
 import (
 	"bufio"
@@ -10,7 +10,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/cli"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // TestRunExecKeepsPIDAndExitCode: the file's last exec step replaces the
@@ -60,7 +61,7 @@ func TestRunSIGTERMProcess(t *testing.T) {
 	}
 	err = cmd.Wait()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != ExitSIGTERM {
+	if !errors.As(err, &ee) || ee.ExitCode() != cli.ExitSIGTERM {
 		t.Fatalf("got %v, want exit 143\n%s", err, log.String())
 	}
 	if !strings.Contains(log.String(), "interrupted (exit 143)") || !strings.Contains(log.String(), "not run") {
