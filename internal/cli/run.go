@@ -65,15 +65,19 @@ func runSpec(c *cli.Context, e *env) error {
 		return err
 	}
 	sp, err := loadSpec(c)
-	if err == nil {
-		err = validate(sp, e.command)
-	}
 	var es spec.Errors
-	if errors.As(err, &es) {
-		e.reportSpec(es)
-		return loggedErr(kindFailed, err) // a usage error: exit 2
-	} else if err != nil {
+	if err != nil && !errors.As(err, &es) {
 		return err
+	}
+	if sp != nil {
+		var more spec.Errors
+		if errors.As(validate(sp, e.command), &more) {
+			es = append(es, more...)
+		}
+	}
+	if err := es.Err(); err != nil {
+		e.reportSpec(err.(spec.Errors))
+		return loggedErr(kindFailed, err) // a usage error: exit 2
 	}
 	switch {
 	case c.Bool("check"):

@@ -81,8 +81,8 @@ func (v *validation) add(s *spec.Step, key string, line int, msg string) {
 	v.errs = append(v.errs, &spec.Error{File: v.file, Line: line, Step: s.String(), Key: key, Msg: msg})
 }
 
-// step validates s; the members of a group see only what steps before the
-// group write.
+// step validates s, unless parsing found it wrong already; the members of
+// a group see only what steps before the group write.
 func (v *validation) step(s *spec.Step) {
 	if s.Kind == spec.Group {
 		written, afterRun := v.written, v.afterRun
@@ -93,6 +93,10 @@ func (v *validation) step(s *spec.Step) {
 		for _, m := range s.Steps {
 			v.wrote(m)
 		}
+		return
+	}
+	if s.Invalid {
+		v.wrote(s)
 		return
 	}
 	switch s.Kind {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"sync"
 	"syscall"
 	"time"
@@ -39,8 +40,13 @@ func (r *runner) run(ctx context.Context, sp *spec.Spec) (int, *spec.Step) {
 		steps, final = steps[:len(steps)-1], last
 	}
 	code, failed := ExitOK, (*spec.Step)(nil)
+	// A wait step runs on one thread (see runWait); the steps after it,
+	// a render of many templates, may want them all again.
+	procs := runtime.GOMAXPROCS(0)
 	for _, s := range steps {
-		if code = r.step(ctx, s); code != ExitOK {
+		code = r.step(ctx, s)
+		runtime.GOMAXPROCS(procs)
+		if code != ExitOK {
 			failed = s
 			break
 		}

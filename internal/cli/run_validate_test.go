@@ -5,6 +5,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -62,6 +63,42 @@ func TestRunValidatesEverythingFirst(t *testing.T) {
 				t.Errorf("step 1 ran (%d requests) although step 2 is wrong", n)
 			}
 		})
+	}
+}
+
+// TestRunReportsEveryMistakeAtOnce: the parser's and the commands'
+// findings together, in the order of their lines.
+func TestRunReportsEveryMistakeAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	path := writeSpec(t, dir, `steps:
+  - wait: {target: "tcp://db", timeout: 1m}
+  - wait: {target: "tcp://db:1", timeout: soon}
+  - check: {target: "ftp://x:1"}
+`)
+	code, _, _, stderr := runInitbox(t, "run", "--check", path)
+	want := "initbox: " + path + `:2: step 1 (wait): key "target": tcp://db: want HOST:PORT (IPv6 as [::1]:80): missing port in address
+initbox: ` + path + `:3: step 2 (wait): key "timeout": want a duration such as 30s or 2m, got "soon"
+initbox: ` + path + `:4: step 3 (check): key "target": ftp://x:1: unknown scheme "ftp"`
+	if code != ExitUsage || !strings.HasPrefix(stderr, want) {
+		t.Errorf("exit %d, stderr:\n%s\nwant 2 and:\n%s", code, stderr, want)
+	}
+}
+
+// TestRunThenCommand: without an exec step, the command after "--" is
+// what replaces initbox once every step succeeded; JSON logs carry the
+// summary as one record per step.
+func TestRunThenCommand(t *testing.T) {
+	dir := t.TempDir()
+	path := writeSpec(t, dir, "steps:\n  - {name: root, wait: file:///}\n  - check: file:///\n")
+	code, argv, _, stderr := runInitbox(t, "--log-format", "json", "run", path, "--", "/bin/echo", "hi")
+	if code != ExitOK || !slices.Equal(argv, []string{"/bin/echo", "hi"}) {
+		t.Fatalf("exit %d, argv %q; want 0 and the command\n%s", code, argv, stderr)
+	}
+	for _, want := range []string{`"msg":"summary","step":"root","kind":"wait","result":"ok","exit":0`,
+		`"msg":"summary","step":"check#2","kind":"check","result":"ok"`} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("the JSON log has no %s:\n%s", want, stderr)
+		}
 	}
 }
 

@@ -14,7 +14,9 @@ import (
 // Parse reads a spec from data (YAML, or JSON, which is YAML too); file
 // names it in messages. kinds are the kinds of step there are; lookup
 // gives ${VAR} its value. Every mistake is reported, as Errors, each with
-// its line.
+// its line; the spec comes back with them when the file could be read as
+// a list of steps at all, its wrong steps marked Invalid, so that the
+// caller can check the others too.
 func Parse(file string, data []byte, kinds []Kind, lookup Lookup) (*Spec, error) {
 	p := &parser{file: file, kinds: map[string]*Kind{}, lookup: lookup, names: map[string]int{}}
 	for i := range kinds {
@@ -33,10 +35,10 @@ func Parse(file string, data []byte, kinds []Kind, lookup Lookup) (*Spec, error)
 		return nil, p.errs.Err()
 	}
 	p.root(deref(doc.Content[0]), s)
-	if err := p.errs.Err(); err != nil {
-		return nil, err
+	if s.Steps == nil {
+		return nil, p.errs.Err()
 	}
-	return s, nil
+	return s, p.errs.Err()
 }
 
 type parser struct {
@@ -111,7 +113,10 @@ func (p *parser) steps(n *yaml.Node, prefix string, group *Step) []*Step {
 	}
 	steps := make([]*Step, 0, len(n.Content))
 	for i, item := range n.Content {
-		steps = append(steps, p.step(deref(item), prefix+strconv.Itoa(i+1)))
+		before := len(p.errs)
+		s := p.step(deref(item), prefix+strconv.Itoa(i+1))
+		s.Invalid = len(p.errs) > before
+		steps = append(steps, s)
 	}
 	return steps
 }

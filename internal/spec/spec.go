@@ -73,6 +73,7 @@ type Step struct {
 	Options []Option // in the file's order
 	Args    []Value
 	Steps   []*Step // the members of a group
+	Invalid bool    // Parse reported a mistake in it (or in a member)
 }
 
 // Option is one option of a step; a List may hold several values.
