@@ -18,7 +18,7 @@ import (
 // a list of steps at all, its wrong steps marked Invalid, so that the
 // caller can check the others too.
 func Parse(file string, data []byte, kinds []Kind, lookup Lookup) (*Spec, error) {
-	p := &parser{file: file, kinds: map[string]*Kind{}, lookup: lookup, names: map[string]int{}}
+	p := &parser{file: file, data: data, kinds: map[string]*Kind{}, lookup: lookup, names: map[string]int{}}
 	for i := range kinds {
 		p.kinds[kinds[i].Name] = &kinds[i]
 		p.kindNames = append(p.kindNames, kinds[i].Name)
@@ -43,6 +43,7 @@ func Parse(file string, data []byte, kinds []Kind, lookup Lookup) (*Spec, error)
 
 type parser struct {
 	file      string
+	data      []byte
 	kinds     map[string]*Kind
 	kindNames []string // and Group
 	lookup    Lookup
@@ -58,7 +59,10 @@ func (p *parser) errorf(line int, s *Step, key, format string, a ...any) {
 	p.errs = append(p.errs, e)
 }
 
-var yamlLine = regexp.MustCompile(`^yaml: line (\d+): `)
+var (
+	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): `)
+	parserProblem = regexp.MustCompile(`^did not find expected ([',\]}-]+ |key|node content|<document start>)`)
+)
 
 // yamlError reports a syntax error at its line.
 func (p *parser) yamlError(err error) {
@@ -68,11 +72,23 @@ func (p *parser) yamlError(err error) {
 		msg = msg[len(m[0]):]
 		// The parser's (not the scanner's) errors count lines from 0,
 		// and point at the start of the block or list they are in.
-		if strings.HasPrefix(msg, "did not find expected") {
+		if parserProblem.MatchString(msg) {
 			line++
 		}
 	}
+	line = min(max(line, 1), lineCount(p.data))
 	p.errorf(line, nil, "", "%s", strings.TrimPrefix(msg, "yaml: "))
+}
+
+// lineCount is an upper bound on a file's lines as YAML counts them.
+func lineCount(data []byte) int {
+	n := 1
+	for _, r := range string(data) {
+		if r == '\n' || r == '\r' || r == '\u0085' || r == '\u2028' || r == '\u2029' {
+			n++
+		}
+	}
+	return n
 }
 
 func (p *parser) root(n *yaml.Node, s *Spec) {
