@@ -158,16 +158,19 @@ func hideValue(key, v string) string {
 // stepApp is an app of one command, for running a step's command line
 // in-process: its logger and streams are e's, set up by run already. It
 // has no help flag or command: urfave/cli shares those between apps, as
-// package variables it writes to, and a group runs apps at once.
+// package variables it writes to, and a group runs apps at once. A list
+// value is not split at commas: the file's lists are lists already, and
+// "Accept: text/html, application/json" is one header.
 func stepApp(e *env, cmd *cli.Command) *cli.App {
 	cmd.HideHelp = true
 	return &cli.App{
-		Name:            "initbox",
-		HideHelp:        true,
-		Writer:          e.stdout,
-		ErrWriter:       e.stderr,
-		Commands:        []*cli.Command{cmd},
-		HideHelpCommand: true,
-		ExitErrHandler:  func(*cli.Context, error) {},
+		Name:                      "initbox",
+		HideHelp:                  true,
+		DisableSliceFlagSeparator: true,
+		Writer:                    e.stdout,
+		ErrWriter:                 e.stderr,
+		Commands:                  []*cli.Command{cmd},
+		HideHelpCommand:           true,
+		ExitErrHandler:            func(*cli.Context, error) {},
 	}
 }

@@ -309,3 +309,19 @@ func assertRow(t *testing.T, stderr string, cells ...string) {
 		t.Errorf("the summary has no row %q:\n%s", cells, stderr)
 	}
 }
+
+// TestRunListValuesKeepCommas: a list's item is one value, commas and all,
+// as a header's value often has them.
+func TestRunListValuesKeepCommas(t *testing.T) {
+	const accept = "text/html, application/json"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if got := r.Header.Values("Accept"); len(got) != 1 || got[0] != accept {
+			w.WriteHeader(http.StatusBadRequest)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	spec := writeSpec(t, t.TempDir(), "steps:\n  - check: {target: %s, header: [\"Accept: %s\"]}\n", srv.URL, accept)
+	if code, _, _, stderr := runInitbox(t, "run", spec); code != ExitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+}
