@@ -64,22 +64,10 @@ func runSpec(c *cli.Context, e *env) error {
 		}
 		return err
 	}
-	sp, err := loadSpec(c)
-	var es spec.Errors
-	if err != nil && !errors.As(err, &es) {
-		return err
-	}
-	if sp != nil {
-		var more spec.Errors
-		if errors.As(validate(sp, e.command), &more) {
-			es = append(es, more...)
-		}
-	}
-	if err := es.Err(); err != nil {
-		e.reportSpec(err.(spec.Errors))
-		return loggedErr(kindFailed, err) // a usage error: exit 2
-	}
+	sp, err := checkedSpec(c, e)
 	switch {
+	case err != nil:
+		return err
 	case c.Bool("check"):
 		e.log.Info("valid", "file", sp.File)
 		return nil
@@ -89,7 +77,7 @@ func runSpec(c *cli.Context, e *env) error {
 	if err := e.checkCommandArgs(); err != nil {
 		return err
 	}
-	ctx := c.Context // cancelled by SIGTERM: see withSignals
+	ctx := c.Context // cancelled by SIGTERM: see WithSignals
 	if sp.Deadline > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, sp.Deadline, &runDeadline{sp.Deadline})
@@ -102,6 +90,27 @@ func runSpec(c *cli.Context, e *env) error {
 		return &stepError{file: sp.File, step: failed.String(), code: code}
 	}
 	return nil
+}
+
+// checkedSpec loads the file and checks every step, logging every mistake
+// of the file (exit 2) at once: the parser's and the commands' together.
+func checkedSpec(c *cli.Context, e *env) (*spec.Spec, error) {
+	sp, err := loadSpec(c)
+	var es spec.Errors
+	if err != nil && !errors.As(err, &es) {
+		return nil, err
+	}
+	if sp != nil {
+		var more spec.Errors
+		if errors.As(validate(sp, e.command), &more) {
+			es = append(es, more...)
+		}
+	}
+	if err := es.Err(); err != nil {
+		e.reportSpec(err.(spec.Errors))
+		return nil, loggedErr(kindFailed, err) // a usage error: exit 2
+	}
+	return sp, nil
 }
 
 // stepError ends a run whose step failed, with that step's exit code: the
