@@ -77,7 +77,7 @@ func (t *target) download(ctx context.Context) (Result, error) {
 	if t.dest != "" {
 		t.job.Progress.setDest(t.dest)
 		if t.want.IsZero() { // with a checksum, the file on disk just failed it
-			t.cond = loadManifest(t.dest, t.url.String())
+			t.cond = loadManifest(t.dest, t.url.String(), t.f.opts.StateDir)
 		}
 		// Only a partial download an earlier run left is opened now, to
 		// resume it; else the first answer with a body opens one, so that
@@ -105,7 +105,7 @@ func (t *target) skip(ctx context.Context) (Result, bool, error) {
 		return Result{}, false, nil
 	}
 	if t.f.opts.Extract {
-		m := loadManifest(t.dest, t.url.String())
+		m := loadManifest(t.dest, t.url.String(), t.f.opts.StateDir)
 		if m == nil || !m.Extracted || !m.matches(t.want) {
 			return Result{}, false, nil
 		}

@@ -59,6 +59,11 @@ type Options struct {
 	Extract bool // unpack .tar, .tar.gz, .tgz, .zip or .gz into the destination
 	Limits  Limits
 
+	// StateDir, if set, keeps the manifests that make re-runs cheap; by
+	// default they are extended attributes of the files fetched (see
+	// manifest_store.go).
+	StateDir string
+
 	Log *slog.Logger // retries, resumptions and restarts; nil: silent
 }
 

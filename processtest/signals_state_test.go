@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // The workloads of the signal trials, and the checks of what each trial
@@ -112,11 +114,12 @@ func fetchState(dir, name string, oldData, newData []byte) (state string, partia
 			if err != nil || len(data) == 0 || !bytes.HasPrefix(newData, data) {
 				problems = append(problems, fmt.Sprintf("partial download of %d bytes is not a prefix of the file", len(data)))
 			}
-		case "." + name + ".initbox-partial.json", "." + name + ".initbox.json":
+		case "." + name + ".initbox-partial.json":
 		default:
 			problems = append(problems, e.Name()+" left behind")
 		}
 	}
+	names["manifest"] = hasManifest(filepath.Join(dir, name))
 	problems = append(problems, sidecarProblems(names, name, state, partial)...)
 	if state != "old" && state != "new" {
 		problems = append(problems, name+" is "+state)
@@ -124,12 +127,19 @@ func fetchState(dir, name string, oldData, newData []byte) (state string, partia
 	return state, partial, problems
 }
 
+// hasManifest reports whether fetch left its manifest on path: an extended
+// attribute (see fetch/manifest_store.go).
+func hasManifest(path string) bool {
+	_, err := unix.Lgetxattr(path, "user.initbox.manifest", nil)
+	return err == nil
+}
+
 func sidecarProblems(names map[string]bool, name, state string, partial bool) []string {
 	var problems []string
 	if names["."+name+".initbox-partial.json"] && !partial {
 		problems = append(problems, "a partial's sidecar without the partial")
 	}
-	if names["."+name+".initbox.json"] != (state == "new") {
+	if names["manifest"] != (state == "new") {
 		problems = append(problems, "the manifest does not go with the "+state+" file")
 	}
 	if partial && state == "new" {

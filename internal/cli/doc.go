@@ -20,6 +20,10 @@
 //	roots.go    embedded root certificates, loaded only when needed
 //	wait.go, check.go, targets.go, fetch.go, render.go, version.go
 //	            one file per command (targets.go: what wait and check share)
+//	run.go      initbox run: a file of steps (parsed by internal/spec), each
+//	            run by the command of the same name; run_kinds.go makes the
+//	            step kinds and the schema from those commands' flags,
+//	            run_check.go validates every step first, run_steps.go runs them
 //
 // To add a command, say "serve":
 //

@@ -27,6 +27,7 @@ const (
 //
 //	error                                          code
 //	nil                                            0
+//	*stepError (a step of initbox run failed)      the step's code, from this table
 //	*signalError (SIGINT, SIGTERM) in the chain    130, 143
 //	a usage error: Usage() bool reports true       2
 //	context.DeadlineExceeded in the chain          124
@@ -39,12 +40,15 @@ const (
 // SyntaxError): the libraries say what is wrong, this says what it costs.
 func exitCode(err error) int {
 	var (
-		sig *signalError
-		f   *failure
+		sig  *signalError
+		f    *failure
+		step *stepError
 	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &step):
+		return step.code
 	case errors.As(err, &sig):
 		if sig.sig == syscall.SIGTERM {
 			return ExitSIGTERM
