@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -81,8 +82,11 @@ func newApp(e *env) *cli.App {
 		cmd := build(e)
 		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
+		if !slices.Contains(envFreeCommands, cmd.Name) {
+			cmd.Flags = withEnv(cmd.Flags)
+		}
 		// The global flags work after the command too: "initbox wait -q".
-		cmd.Flags = withEnv(append(cmd.Flags, globalFlags()...))
+		cmd.Flags = append(cmd.Flags, withEnv(globalFlags())...)
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 	}
