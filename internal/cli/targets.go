@@ -36,12 +36,13 @@ func targetFlags() []cli.Flag {
 		&cli.StringFlag{Category: http, Name: "status", Value: "200-399", Usage: "accepted status codes and ranges, e.g. 200,204,300-399", EnvVars: []string{"INITBOX_STATUS"}},
 		&cli.StringFlag{Category: http, Name: "expect-body", Usage: "the response body must contain this text", EnvVars: []string{"INITBOX_EXPECT_BODY"}},
 		&cli.StringFlag{Category: http, Name: "expect-regex", Usage: "the response body must match this regular expression", EnvVars: []string{"INITBOX_EXPECT_REGEX"}},
-		&cli.BoolFlag{Category: http, Name: "follow-redirects", Usage: "follow redirects and judge the final answer (default: a 3xx itself counts)", EnvVars: []string{"INITBOX_FOLLOW_REDIRECTS"}},
+		&cli.StringFlag{Category: http, Name: "redirects", Value: "same-host", Usage: "which redirects to follow, at most 10: same-host (the kubelet's rule: a redirect to another host is not followed and counts as ready, with a warning), all, or none (the 3xx itself is judged)", EnvVars: []string{"INITBOX_REDIRECTS"}},
+		&cli.BoolFlag{Category: http, Name: "follow-redirects", Hidden: true, Usage: "same as --redirects all (kept for old scripts)", EnvVars: []string{"INITBOX_FOLLOW_REDIRECTS"}},
 		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust", EnvVars: []string{"INITBOX_CA_FILE"}},
 		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for mutual TLS", EnvVars: []string{"INITBOX_CERT"}},
 		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)", EnvVars: []string{"INITBOX_KEY"}},
 		&cli.StringFlag{Category: tlsCat, Name: "server-name", Usage: "name to verify in the server certificate instead of the URL's host", EnvVars: []string{"INITBOX_SERVER_NAME"}},
-		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe)", EnvVars: []string{"INITBOX_INSECURE_SKIP_VERIFY"}},
+		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe). Certificates are verified by default: stricter than a kubelet httpGet probe, which never verifies them", EnvVars: []string{"INITBOX_INSECURE_SKIP_VERIFY"}},
 		&cli.StringFlag{Category: dns, Name: "dns-type", Usage: "record type: A, AAAA, CNAME, SRV, TXT or MX (default: A or AAAA)", EnvVars: []string{"INITBOX_DNS_TYPE"}},
 		&cli.IntFlag{Category: dns, Name: "dns-min", Value: 1, Usage: "at least this many records (headless services)", EnvVars: []string{"INITBOX_DNS_MIN"}},
 		&cli.StringSliceFlag{Category: dns, Name: "dns-expect", Usage: "a value that must be among the answers (repeatable)", EnvVars: []string{"INITBOX_DNS_EXPECT"}},
@@ -58,7 +59,10 @@ func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 	if c.NArg() == 0 {
 		return nil, usagef("no targets: give at least one, e.g. tcp://db:5432 (see initbox %s --help)", c.Command.Name)
 	}
-	opts := targetOptions(c)
+	opts, err := targetOptions(c)
+	if err != nil {
+		return nil, err
+	}
 	targets := make([]checks.Checker, 0, c.NArg())
 	for _, arg := range c.Args().Slice() {
 		t, err := checks.Parse(arg, opts)
@@ -67,13 +71,17 @@ func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 		}
 		targets = append(targets, t)
 	}
-	if targetsNeedRoots(c.Args().Slice(), c.Bool("follow-redirects")) {
+	if targetsNeedRoots(c.Args().Slice(), opts.HTTP.Redirects != checks.RedirectsNone) {
 		loadFallbackRoots()
 	}
 	return targets, nil
 }
 
-func targetOptions(c *cli.Context) checks.Options {
+func targetOptions(c *cli.Context) (checks.Options, error) {
+	redirects, err := redirectsOption(c)
+	if err != nil {
+		return checks.Options{}, err
+	}
 	return checks.Options{
 		HTTP: checks.HTTPOptions{
 			Method:          c.String("method"),
@@ -83,7 +91,8 @@ func targetOptions(c *cli.Context) checks.Options {
 			Status:          c.String("status"),
 			ExpectBody:      c.String("expect-body"),
 			ExpectRegex:     c.String("expect-regex"),
-			FollowRedirects: c.Bool("follow-redirects"),
+			Redirects:       redirects,
+			UserAgent:       "initbox/" + buildVersion(),
 			TLS: checks.TLSOptions{
 				CAFile:             c.String("ca-file"),
 				CertFile:           c.String("cert"),
@@ -101,5 +110,21 @@ func targetOptions(c *cli.Context) checks.Options {
 		},
 		File: checks.FileOptions{NonEmpty: c.Bool("non-empty")},
 		Auth: checks.AuthOptions{Password: c.String("password"), PasswordFile: c.String("password-file")},
+	}, nil
+}
+
+// redirectsOption reads --redirects, and --follow-redirects, its old
+// spelling of "all".
+func redirectsOption(c *cli.Context) (checks.Redirects, error) {
+	r, err := checks.ParseRedirects(c.String("redirects"))
+	if err != nil {
+		return 0, usagef("--%v", err)
 	}
+	if c.Bool("follow-redirects") {
+		if c.IsSet("redirects") && r != checks.RedirectsAll {
+			return 0, usagef("--follow-redirects means --redirects all: drop one of them")
+		}
+		r = checks.RedirectsAll
+	}
+	return r, nil
 }
