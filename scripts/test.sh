@@ -46,6 +46,11 @@ k8s_examples() {
   (cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
 }
 
+# Conformance: initbox's HTTP check next to the kubelet's own prober
+# (k8s.io/kubernetes, its own test-only module), and its DNS check next to
+# glibc's getaddrinfo in a network namespace (needs root; required here).
+(cd internal/conformance && go vet ./... && go test -count=1 ./...)
+
 # The e2e tests run apart and verbose, so that a skip is seen, not hidden
 # behind an "ok".
 e2e_tests() {
