@@ -168,9 +168,18 @@ func (x *exchange) handle(ctx context.Context, pkt []byte, cut bool) {
 	x.replies[j] = m
 }
 
-// badRcode reports whether glibc moves to the next server after rcode.
-func badRcode(rcode int) bool {
-	return rcode == dns.RcodeServerFailure || rcode == dns.RcodeNotImplemented || rcode == dns.RcodeRefused
+// unusable says why glibc's send_dg moves to the next server after reply
+// m, or "" if it takes m: SERVFAIL, NOTIMP and REFUSED, and an empty
+// answer that is neither authoritative nor recursive and has no additional
+// records, which old BIND 4 servers sent as a lame referral.
+func unusable(m *dns.Msg) string {
+	switch {
+	case m.Rcode == dns.RcodeServerFailure || m.Rcode == dns.RcodeNotImplemented || m.Rcode == dns.RcodeRefused:
+		return rcodeText(m.Rcode)
+	case m.Rcode == dns.RcodeSuccess && len(m.Answer) == 0 && !m.Authoritative && !m.RecursionAvailable && len(m.Extra) == 0:
+		return "an empty answer, neither authoritative nor recursive (a lame referral)"
+	}
+	return ""
 }
 
 // reply sums up the exchange as glibc would: any usable reply settles the
@@ -186,8 +195,8 @@ func (x *exchange) reply(d *DNS) reply {
 			continue
 		}
 		r.heard = true
-		if badRcode(m.Rcode) {
-			r.fail = rcodeText(m.Rcode) + " from " + x.server
+		if why := unusable(m); why != "" {
+			r.fail = why + " from " + x.server
 			continue
 		}
 		r.final = true

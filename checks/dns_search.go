@@ -36,10 +36,12 @@ type candidate struct {
 type attempt struct {
 	d     *DNS
 	cands []candidate // in the order asked
-	// lastRcode is the rcode of the last reply to the first question,
-	// -1 before any: glibc decides whether a failed candidate ends the
-	// search by the rcode left in its answer buffer, so a timeout after a
-	// SERVFAIL goes on searching as the SERVFAIL did.
+	// lastRcode is the rcode of the last reply to the candidate's first
+	// question, -1 before any: glibc decides whether a failed candidate
+	// ends the search by the rcode left in its answer buffer, so what
+	// counts is the last server's SERVFAIL, not one before a REFUSED or a
+	// timeout of the next server. (A timeout after a SERVFAIL from the same
+	// candidate's previous server goes on, as the SERVFAIL did.)
 	lastRcode int
 }
 
@@ -54,7 +56,6 @@ type attempt struct {
 //
 // The first candidate with records decides.
 func (a *attempt) search(ctx context.Context) {
-	a.lastRcode = -1
 	conf, name := a.d.conf, a.d.name
 	dots := strings.Count(name, ".")
 	trailing := strings.HasSuffix(name, ".")
@@ -96,6 +97,7 @@ func (a *attempt) search(ctx context.Context) {
 func (a *attempt) query(ctx context.Context, name string) *candidate {
 	a.cands = append(a.cands, candidate{name: name})
 	c := &a.cands[len(a.cands)-1]
+	a.lastRcode = -1
 	if !nameFits(name) {
 		// glibc: NO_RECOVERY, which stops the search.
 		c.outcome, c.heard = failed, true

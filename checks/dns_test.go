@@ -92,6 +92,7 @@ func zone(t *testing.T, records ...string) dns.HandlerFunc {
 	}
 	return func(w dns.ResponseWriter, r *dns.Msg) {
 		m := new(dns.Msg).SetReply(r)
+		m.Authoritative = true
 		name, qtype := r.Question[0].Name, r.Question[0].Qtype
 		m.Rcode = dns.RcodeNameError
 		for range 8 {
