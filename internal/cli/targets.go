@@ -47,7 +47,7 @@ func targetFlags() []cli.Flag {
 		&cli.IntFlag{Category: dns, Name: "dns-min", Value: 1, Usage: "at least this many records (headless services)", EnvVars: []string{"INITBOX_DNS_MIN"}},
 		&cli.StringSliceFlag{Category: dns, Name: "dns-expect", Usage: "a value that must be among the answers (repeatable)", EnvVars: []string{"INITBOX_DNS_EXPECT"}},
 		&cli.StringFlag{Category: dns, Name: "dns-server", Usage: "ask this server (HOST or HOST:PORT) instead of resolv.conf's", EnvVars: []string{"INITBOX_DNS_SERVER"}},
-		&cli.StringFlag{Category: dns, Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "resolver configuration: nameservers, search list, ndots", EnvVars: []string{"INITBOX_RESOLV_CONF"}},
+		&cli.StringFlag{Category: dns, Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "resolver configuration, read as glibc reads it: nameservers, search list, options ndots, timeout, attempts, rotate, single-request (names are searched by glibc's rule: see docs/conformance.md)", EnvVars: []string{"INITBOX_RESOLV_CONF"}},
 		&cli.StringFlag{Category: proto, Name: "password", Usage: "password for targets whose URL has none (prefer INITBOX_PASSWORD or --password-file: arguments show in ps)", EnvVars: []string{"INITBOX_PASSWORD"}},
 		&cli.StringFlag{Category: proto, Name: "password-file", Usage: "file holding that password, read again on every attempt (mounted secrets)", EnvVars: []string{"INITBOX_PASSWORD_FILE"}},
 		&cli.BoolFlag{Category: "File targets", Name: "non-empty", Usage: "the file must also have data", EnvVars: []string{"INITBOX_NON_EMPTY"}},
