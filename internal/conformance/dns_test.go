@@ -57,13 +57,17 @@ func TestDNSAgreesWithGlibc(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("building initbox: %v\n%s", err, out)
 	}
+	env := append(os.Environ(), inNetns+"="+bin)
+	if musl, ok := buildMusl(t, filepath.Dir(bin)); ok {
+		env = append(env, muslEnv+"="+musl)
+	}
 	self, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
 	}
 	args := []string{"-n", "-m", "--", self, "-test.run=^TestDNSInNetns$", "-test.v"}
 	cmd := exec.Command("unshare", args...)
-	cmd.Env = append(os.Environ(), inNetns+"="+bin)
+	cmd.Env = env
 	out, err := cmd.CombinedOutput()
 	t.Logf("inside the namespace:\n%s", out)
 	if err != nil {
@@ -118,6 +122,12 @@ func TestDNSInNetns(t *testing.T) {
 			if !slices.Equal(glibc, ours) {
 				t.Errorf("%s with\n%s\tglibc: %v (asked %v)\n\tinitbox: %v (asked %v)", tc.query, conf, show(glibc), glibcAsked, show(ours), asked(servers))
 			}
+			if musl := os.Getenv(muslEnv); musl != "" {
+				asked(servers)
+				if got, ok := checkMusl(t, musl, resolvConf, tc); ok && !slices.Equal(got, glibc) {
+					t.Logf("musl differs: %v; glibc and initbox: %v", show(got), show(glibc))
+				}
+			}
 		})
 	}
 }
@@ -151,11 +161,18 @@ func run(t *testing.T, name string, args ...string) {
 // nil when it does not resolve.
 func getent(t *testing.T, name string) []string {
 	t.Helper()
-	out, err := exec.Command("getent", "ahosts", name).Output()
+	return resolveWith(t, "getent", "ahosts", name)
+}
+
+// resolveWith runs a program that prints addresses first on each line and
+// exits 2 when the name is not found.
+func resolveWith(t *testing.T, prog string, args ...string) []string {
+	t.Helper()
+	out, err := exec.Command(prog, args...).Output()
 	if ee, ok := err.(*exec.ExitError); ok && ee.ExitCode() == 2 {
 		return nil // not found
 	} else if err != nil {
-		t.Fatalf("getent ahosts %s: %v", name, err)
+		t.Fatalf("%s %v: %v", prog, args, err)
 	}
 	var ips []string
 	sc := bufio.NewScanner(bytes.NewReader(out))
