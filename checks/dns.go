@@ -225,11 +225,6 @@ func (d *DNS) missing(answers []string) []string {
 	return miss
 }
 
-// satisfied reports whether answers already make the name ready.
-func (d *DNS) satisfied(answers []string) bool {
-	return len(answers) >= d.minRecords && len(d.missing(answers)) == 0
-}
-
 // judge decides on the candidate that has records: the first one, as that is
 // the name a program in the pod would get.
 func (d *DNS) judge(c *candidate) (string, []string, error) {
@@ -290,6 +285,10 @@ func (a *attempt) notFound() error {
 	}
 	if len(parts) == 0 {
 		return fmt.Errorf("%s: no server asked", a.d.name)
+	}
+	if a.stoppedAt != "" {
+		// Say why later search domains were not asked.
+		parts = append(parts, "like glibc, the search stopped at "+strings.TrimSuffix(a.stoppedAt, "."))
 	}
 	return fmt.Errorf("%s: %s", a.d.name, strings.Join(parts, "; "))
 }

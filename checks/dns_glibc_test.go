@@ -91,7 +91,7 @@ func TestDNSGlibcUnreachableEndsSearch(t *testing.T) {
 	d := newTestDNS(t, &testServer{addr: addr}, "svc", "search a.test b.test\n", DNSOptions{})
 	_, _, err = resolve(t, d)
 	// glibc's ECONNREFUSED: not even the name as given is asked.
-	if want := "svc: " + addr + ": connection refused for svc.a.test"; err == nil || err.Error() != want {
+	if want := "svc: " + addr + ": connection refused for svc.a.test; like glibc, the search stopped at svc.a.test"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
 	}
 }
@@ -167,5 +167,15 @@ func TestDNSResolvConfOptions(t *testing.T) {
 	if r.ndots != want.ndots || r.timeout != want.timeout || r.attempts != want.attempts ||
 		r.rotate != want.rotate || r.singleRequest != want.singleRequest || r.noTLDQuery != want.noTLDQuery {
 		t.Errorf("got %+v, want %+v (glibc's limits)", *r, want)
+	}
+}
+
+func TestDNSGlibcStopIsExplained(t *testing.T) {
+	s := startServer(t, byName(t, map[string]string{"svc.a.test": "refused", "svc": "nx"}))
+	d := newTestDNS(t, s, "svc", "search a.test c.test\noptions ndots:5\n", DNSOptions{})
+	_, _, err := resolve(t, d)
+	want := "svc: REFUSED from " + s.addr + " for svc.a.test; NXDOMAIN for svc; like glibc, the search stopped at svc.a.test"
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
 	}
 }

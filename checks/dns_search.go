@@ -43,6 +43,9 @@ type attempt struct {
 	// timeout of the next server. (A timeout after a SERVFAIL from the same
 	// candidate's previous server goes on, as the SERVFAIL did.)
 	lastRcode int
+	// stoppedAt is the search domain candidate after which glibc's rule
+	// stopped the search, if it did before the end of the list.
+	stoppedAt string
 }
 
 // search asks for the name the way glibc's res_search (resolv/res_query.c,
@@ -67,7 +70,7 @@ func (a *attempt) search(ctx context.Context) {
 		triedAsIs = true
 	}
 	rootOnList := false
-	for _, domain := range conf.search {
+	for i, domain := range conf.search {
 		if expired(ctx) {
 			return
 		}
@@ -79,9 +82,13 @@ func (a *attempt) search(ctx context.Context) {
 			return
 		}
 		if c.outcome == failed && !c.heard {
+			a.stoppedAt = c.name
 			return // glibc: ECONNREFUSED, no server reachable
 		}
 		if c.outcome == failed && a.lastRcode != dns.RcodeServerFailure {
+			if i < len(conf.search)-1 {
+				a.stoppedAt = c.name
+			}
 			break
 		}
 	}
