@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/netip"
 	"math/rand/v2"
+	"net/netip"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -38,6 +38,9 @@ type DNSOptions struct {
 	// ResolvConf is the resolver configuration file; empty means
 	// /etc/resolv.conf.
 	ResolvConf string
+	// Resolver is whose rule names are resolved by: glibc's (the zero
+	// value) or musl's, for applications on Alpine.
+	Resolver Resolver
 }
 
 // DNS checks that a name resolves, after applying the search list, ndots
@@ -51,6 +54,7 @@ type DNS struct {
 	minRecords int       // at least 1
 	expect     []string  // normalized with norm
 	conf       *resolver // servers, search list and options
+	resolver   Resolver  // whose rule: glibc's or musl's
 	// rotation picks the first server of each query when options rotate
 	// is set, as glibc's global counter does.
 	rotation atomic.Uint32
@@ -84,7 +88,7 @@ func newDNS(target, name string, o DNSOptions) (Checker, error) {
 	if err != nil {
 		return nil, usageErrorf(target, "%v", err)
 	}
-	d.conf = cfg
+	d.conf, d.resolver = cfg, o.Resolver
 	if !nameFits(dns.Fqdn(name)) {
 		return nil, usageErrorf(target, "name %q is too long", name)
 	}
@@ -158,7 +162,7 @@ func (d *DNS) Resolve(ctx context.Context) (name string, answers []string, err e
 		return "", nil, fmt.Errorf("%s: %w", d.name, err)
 	}
 	a := &attempt{d: d}
-	a.search(ctx)
+	a.run(ctx)
 	return a.result()
 }
 
@@ -288,7 +292,11 @@ func (a *attempt) notFound() error {
 	}
 	if a.stoppedAt != "" {
 		// Say why later search domains were not asked.
-		parts = append(parts, "like glibc, the search stopped at "+strings.TrimSuffix(a.stoppedAt, "."))
+		rule := "glibc"
+		if a.d.resolver == ResolverMusl {
+			rule = "musl"
+		}
+		parts = append(parts, "like "+rule+", the search stopped at "+strings.TrimSuffix(a.stoppedAt, "."))
 	}
 	return fmt.Errorf("%s: %s", a.d.name, strings.Join(parts, "; "))
 }

@@ -58,7 +58,7 @@ func loadResolver(o DNSOptions) (*resolver, error) {
 	for _, s := range cfg.Search {
 		r.search = append(r.search, dns.Fqdn(s))
 	}
-	r.readOptions(data)
+	r.readOptions(data, o.Resolver == ResolverMusl)
 	if o.Server != "" {
 		ap, err := parseServer(o.Server)
 		if err != nil {
@@ -80,10 +80,14 @@ func loadResolver(o DNSOptions) (*resolver, error) {
 	return r, nil
 }
 
-// readOptions applies the "options" lines, with glibc's limits. The
-// RES_OPTIONS environment variable, which glibc also reads, is the
+// readOptions applies the "options" lines, with glibc's limits, or musl's.
+// The RES_OPTIONS environment variable, which glibc also reads, is the
 // caller's to pass as a file: a library does not read the environment.
-func (r *resolver) readOptions(data []byte) {
+func (r *resolver) readOptions(data []byte, musl bool) {
+	maxT, maxA := maxTimeout, maxAttempts
+	if musl {
+		maxT, maxA = 60, 10
+	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
@@ -97,9 +101,9 @@ func (r *resolver) readOptions(data []byte) {
 			case name == "ndots" && err == nil:
 				r.ndots = min(max(n, 0), maxNdots)
 			case name == "timeout" && err == nil:
-				r.timeout = min(max(n, 1), maxTimeout)
+				r.timeout = min(max(n, 1), maxT)
 			case name == "attempts" && err == nil:
-				r.attempts = min(max(n, 1), maxAttempts)
+				r.attempts = min(max(n, 1), maxA)
 			case opt == "rotate":
 				r.rotate = true
 			case opt == "single-request" || opt == "single-request-reopen":

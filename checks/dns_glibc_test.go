@@ -179,3 +179,29 @@ func TestDNSGlibcStopIsExplained(t *testing.T) {
 		t.Errorf("got %v, want %q", err, want)
 	}
 }
+
+func TestDNSMuslRules(t *testing.T) {
+	const pod = "search a.test b.test c.test\noptions ndots:5 timeout:1 attempts:1\n"
+	for _, tt := range []struct {
+		test string
+		how  map[string]string
+		conf string
+		want string // the name that answers, or "" for none
+	}{
+		{"nxdomain goes on", map[string]string{"svc.a.test": "nx"}, pod, "svc.c.test"},
+		{"servfail stops, as is not asked", map[string]string{"svc.a.test": "servfail"}, pod, ""},
+		{"refused stops", map[string]string{"svc.a.test": "refused"}, pod, ""},
+		{"nodata stops", map[string]string{"svc.a.test": "lame"}, pod, ""},
+		{"ndots dots: as is only", map[string]string{}, "search c.test\noptions ndots:0\n", "svc"},
+		{"a lost packet, attempts:2", map[string]string{"svc.a.test": "dropfirst"}, "search a.test\noptions ndots:5 timeout:2 attempts:2\n", "svc.a.test"},
+	} {
+		t.Run(tt.test, func(t *testing.T) {
+			s := startServer(t, byName(t, tt.how))
+			d := newTestDNS(t, s, "svc", tt.conf, DNSOptions{Resolver: ResolverMusl})
+			name, _, err := resolve(t, d)
+			if name != tt.want {
+				t.Errorf("got %q (%v), want %q; asked %v", name, err, tt.want, s.questions())
+			}
+		})
+	}
+}

@@ -48,6 +48,15 @@ type attempt struct {
 	stoppedAt string
 }
 
+// run makes the attempt by the rule of the C library chosen.
+func (a *attempt) run(ctx context.Context) {
+	if a.d.resolver == ResolverMusl {
+		a.searchMusl(ctx)
+		return
+	}
+	a.search(ctx)
+}
+
 // search asks for the name the way glibc's res_search (resolv/res_query.c,
 // __res_context_search) does, one candidate after the other:
 //   - the name as given first if it has at least ndots dots or ends in a dot

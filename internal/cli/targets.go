@@ -48,6 +48,7 @@ func targetFlags() []cli.Flag {
 		&cli.StringSliceFlag{Category: dns, Name: "dns-expect", Usage: "a value that must be among the answers (repeatable)", EnvVars: []string{"INITBOX_DNS_EXPECT"}},
 		&cli.StringFlag{Category: dns, Name: "dns-server", Usage: "ask this server (HOST or HOST:PORT) instead of resolv.conf's", EnvVars: []string{"INITBOX_DNS_SERVER"}},
 		&cli.StringFlag{Category: dns, Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "resolver configuration, read as glibc reads it: nameservers, search list, options ndots, timeout, attempts, rotate, single-request (names are searched by glibc's rule: see docs/conformance.md)", EnvVars: []string{"INITBOX_RESOLV_CONF"}},
+		&cli.StringFlag{Category: dns, Name: "dns-resolver", Value: "glibc", Usage: "whose rule to resolve names by: glibc (Debian, Ubuntu, distroless images) or musl (Alpine images), which stops at the first search domain that does not answer NXDOMAIN", EnvVars: []string{"INITBOX_DNS_RESOLVER"}},
 		&cli.StringFlag{Category: proto, Name: "password", Usage: "password for targets whose URL has none (prefer INITBOX_PASSWORD or --password-file: arguments show in ps)", EnvVars: []string{"INITBOX_PASSWORD"}},
 		&cli.StringFlag{Category: proto, Name: "password-file", Usage: "file holding that password, read again on every attempt (mounted secrets)", EnvVars: []string{"INITBOX_PASSWORD_FILE"}},
 		&cli.BoolFlag{Category: "File targets", Name: "non-empty", Usage: "the file must also have data", EnvVars: []string{"INITBOX_NON_EMPTY"}},
@@ -82,6 +83,10 @@ func targetOptions(c *cli.Context) (checks.Options, error) {
 	if err != nil {
 		return checks.Options{}, err
 	}
+	resolver, err := checks.ParseResolver(c.String("dns-resolver"))
+	if err != nil {
+		return checks.Options{}, usagef("--dns-%v", err)
+	}
 	return checks.Options{
 		HTTP: checks.HTTPOptions{
 			Method:          c.String("method"),
@@ -107,6 +112,7 @@ func targetOptions(c *cli.Context) (checks.Options, error) {
 			Expect:     c.StringSlice("dns-expect"),
 			Server:     c.String("dns-server"),
 			ResolvConf: c.String("resolv-conf"),
+			Resolver:   resolver,
 		},
 		File: checks.FileOptions{NonEmpty: c.Bool("non-empty")},
 		Auth: checks.AuthOptions{Password: c.String("password"), PasswordFile: c.String("password-file")},

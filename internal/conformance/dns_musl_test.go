@@ -97,16 +97,12 @@ func muslModel(tc dnsCase) (ips []string, ok bool) {
 	return ips, true
 }
 
-// checkMusl runs musl's getaddrinfo for a case the model covers and
-// compares the two; it returns musl's answer, and false for a case it skips.
-// resolvConf is rewritten with short timeouts first: musl waits out its
-// whole timeout after a SERVFAIL or REFUSED, which it ignores.
-func checkMusl(t *testing.T, bin, resolvConf string, tc dnsCase) ([]string, bool) {
+// checkMusl runs musl's getaddrinfo for tc and, where the model covers the
+// case, compares the two; it returns musl's answer. resolvConf is rewritten
+// with short timeouts first: musl waits out its whole timeout after a
+// SERVFAIL or REFUSED, which it ignores.
+func checkMusl(t *testing.T, bin, resolvConf string, tc dnsCase) []string {
 	t.Helper()
-	want, ok := muslModel(tc)
-	if !ok {
-		return nil, false
-	}
 	conf, err := os.ReadFile(resolvConf)
 	if err != nil {
 		t.Fatal(err)
@@ -116,8 +112,8 @@ func checkMusl(t *testing.T, bin, resolvConf string, tc dnsCase) ([]string, bool
 		t.Fatal(err)
 	}
 	got := resolveWith(t, bin, tc.query)
-	if !slices.Equal(got, want) {
+	if want, ok := muslModel(tc); ok && !slices.Equal(got, want) {
 		t.Errorf("musl resolves %s to %v; docs/conformance.md's musl rule says %v", tc.query, show(got), show(want))
 	}
-	return got, true
+	return got
 }
