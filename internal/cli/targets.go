@@ -89,15 +89,15 @@ func targetOptions(c *cli.Context) (checks.Options, error) {
 	}
 	return checks.Options{
 		HTTP: checks.HTTPOptions{
-			Method:          c.String("method"),
-			Headers:         c.StringSlice("header"),
-			HeaderFiles:     c.StringSlice("header-file"),
-			Body:            c.String("body"),
-			Status:          c.String("status"),
-			ExpectBody:      c.String("expect-body"),
-			ExpectRegex:     c.String("expect-regex"),
-			Redirects:       redirects,
-			UserAgent:       "initbox/" + buildVersion(),
+			Method:      c.String("method"),
+			Headers:     c.StringSlice("header"),
+			HeaderFiles: c.StringSlice("header-file"),
+			Body:        c.String("body"),
+			Status:      c.String("status"),
+			ExpectBody:  c.String("expect-body"),
+			ExpectRegex: c.String("expect-regex"),
+			Redirects:   redirects,
+			UserAgent:   "initbox/" + buildVersion(),
 			TLS: checks.TLSOptions{
 				CAFile:             c.String("ca-file"),
 				CertFile:           c.String("cert"),

@@ -75,7 +75,9 @@ func (s *servers) handler() http.Handler {
 		}
 		http.Redirect(w, r, loc, http.StatusTemporaryRedirect)
 	})
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/healthz/", http.StatusMovedPermanently) })
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/healthz/", http.StatusMovedPermanently)
+	})
 	mux.HandleFunc("/healthz/", status(503, "not yet"))
 	mux.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
