@@ -196,9 +196,14 @@ func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInf
 	defer cancel()
 	f, err := attempt1(actx, c)
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two.
+	// the clock decides, not the order of the two. When the deadline was
+	// ctx's, the wait is over, not the attempt: ctx's timer may not have
+	// fired yet, so ctx.Err() alone cannot tell.
 	deadline, _ := actx.Deadline()
-	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
+	outer, hasOuter := ctx.Deadline()
+	now := time.Now()
+	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
+	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
 		return readyInfo{}, &AttemptTimeoutError{After: timeout, Err: err}
 	}
 	return f, err
