@@ -64,6 +64,7 @@ type Event struct {
 	Ready    bool
 	Err      error  // why the target is not ready; nil when Ready
 	Detail   string // what was found, from a Detailer: "myservice.default.svc.cluster.local: 10.0.0.7"
+	Warning  string // ready, but worth a warning, from a Warner: a redirect to another host
 	Attempts int
 	Elapsed  time.Duration
 }
@@ -74,6 +75,16 @@ type Detailer interface {
 	Checker
 	CheckDetail(ctx context.Context) (detail string, err error)
 }
+
+// Warner is a Checker whose ready answer may come with a warning, as a
+// kubelet probe's result may be Warning, which counts as success.
+type Warner interface {
+	Checker
+	CheckWarn(ctx context.Context) (warning string, err error)
+}
+
+// found is what a ready attempt reports besides being ready.
+type readyInfo struct{ detail, warning string }
 
 // Waiter retries checks until they are ready or the context ends.
 type Waiter struct {
@@ -140,9 +151,9 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 	for {
 		attemptStart := time.Now()
 		res.Attempts++
-		detail, err := runAttempt(ctx, c, pol.AttemptTimeout)
+		f, err := runAttempt(ctx, c, pol.AttemptTimeout)
 		if err == nil {
-			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
 		}
 		if ctx.Err() != nil {
@@ -180,23 +191,35 @@ func (w *Waiter) report(e Event) {
 }
 
 // runAttempt runs one check under its own timeout, inside ctx.
-func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, error) {
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInfo, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var detail string
-	var err error
-	if d, ok := c.(Detailer); ok {
-		detail, err = d.CheckDetail(actx)
-	} else {
-		err = c.Check(actx)
-	}
+	f, err := attempt1(actx, c)
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two.
+	// the clock decides, not the order of the two. When the deadline was
+	// ctx's, the wait is over, not the attempt: ctx's timer may not have
+	// fired yet, so ctx.Err() alone cannot tell.
 	deadline, _ := actx.Deadline()
-	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
-		return "", &AttemptTimeoutError{After: timeout, Err: err}
+	outer, hasOuter := ctx.Deadline()
+	now := time.Now()
+	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
+	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
+		return readyInfo{}, &AttemptTimeoutError{After: timeout, Err: err}
 	}
-	return detail, err
+	return f, err
+}
+
+// attempt1 makes one attempt, asking for what a Detailer or Warner can say.
+func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
+	switch c := c.(type) {
+	case Detailer:
+		f.detail, err = c.CheckDetail(ctx)
+	case Warner:
+		f.warning, err = c.CheckWarn(ctx)
+	default:
+		err = c.Check(ctx)
+	}
+	return f, err
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
@@ -207,10 +230,22 @@ func timerPause(ctx context.Context, d time.Duration) bool {
 // CheckOnce makes exactly one attempt per target, all in parallel, each
 // limited by ctx. It returns nil when all are ready, else a *NotReadyError.
 func CheckOnce(ctx context.Context, targets []Checker) error {
+	return (&Waiter{}).Once(ctx, targets)
+}
+
+// Once is CheckOnce that reports each ready target to OnChange, with what
+// it found and any warning. Policy and Any do not apply.
+func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, c := range targets {
-		wg.Go(func() { errs[i] = c.Check(ctx) })
+		wg.Go(func() {
+			start := time.Now()
+			var f readyInfo
+			if f, errs[i] = attempt1(ctx, c); errs[i] == nil {
+				w.report(Event{Target: c.String(), Ready: true, Detail: f.detail, Warning: f.warning, Attempts: 1, Elapsed: time.Since(start)})
+			}
+		})
 	}
 	wg.Wait()
 	var pending []TargetError

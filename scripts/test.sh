@@ -46,6 +46,14 @@ k8s_examples() {
   (cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
 }
 
+# Conformance: initbox's HTTP check next to the kubelet's own prober
+# (k8s.io/kubernetes, its own test-only module), and its DNS check next to
+# glibc's getaddrinfo in a network namespace (needs root; a failure under
+# CI=true when it cannot run).
+conformance() {
+  (cd internal/conformance && go vet ./... && go test -count=1 ./...)
+}
+
 # The e2e tests run apart and verbose, so that a skip is seen, not hidden
 # behind an "ok".
 e2e_tests() {
@@ -74,6 +82,7 @@ stage unit unit_tests
 # Every fuzz target for a bounded time, from its seed corpus in testdata/fuzz.
 stage fuzz env FUZZTIME="${FUZZTIME:-15s}" scripts/fuzz.sh
 stage k8s-examples k8s_examples
+stage conformance conformance
 stage e2e e2e_tests
 # GoReleaser's snapshot of every release binary, its checksums verified.
 stage release scripts/release-check.sh

@@ -45,7 +45,8 @@ func runCheck(c *cli.Context, e *env) error {
 	ctx, cancel := context.WithTimeout(sigCtx, c.Duration("timeout"))
 	defer cancel()
 	var nr *checks.NotReadyError
-	if !errors.As(checks.CheckOnce(ctx, targets), &nr) {
+	once := &checks.Waiter{OnChange: e.logWarning}
+	if !errors.As(once.Once(ctx, targets), &nr) {
 		return nil
 	}
 	if c.Bool("any") && len(nr.Targets) < len(targets) {

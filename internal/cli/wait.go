@@ -106,9 +106,21 @@ func (e *env) logEvent(ev checks.Event) {
 		if ev.Detail != "" {
 			attrs = append(attrs, "found", ev.Detail)
 		}
+		if ev.Warning != "" {
+			e.log.Warn("ready, with a warning", append(attrs, "warning", ev.Warning)...)
+			return
+		}
 		e.log.Info("ready", attrs...)
 	default:
 		e.log.Info("waiting", "target", ev.Target, "reason", ev.Err.Error(), "attempt", ev.Attempts)
+	}
+}
+
+// logWarning logs a ready target's warning, the one thing check says
+// about a target that is ready.
+func (e *env) logWarning(ev checks.Event) {
+	if ev.Ready && ev.Warning != "" {
+		e.log.Warn("ready, with a warning", "target", ev.Target, "warning", ev.Warning)
 	}
 }
 
