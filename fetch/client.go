@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -24,6 +25,7 @@ import (
 // are verified against the system's roots unless told otherwise.
 type TLSOptions struct {
 	CAFile             string // PEM bundle to trust instead of the system roots
+	CertFile, KeyFile  string // client certificate and key (PEM), for servers that ask for one
 	InsecureSkipVerify bool   // accept any certificate; off unless asked for
 }
 
@@ -61,6 +63,17 @@ func newTLSConfig(o TLSOptions) (*tls.Config, error) {
 		return nil, asUsageError(err)
 	}
 	cfg.RootCAs = pool
+	if o.CertFile != "" || o.KeyFile != "" {
+		if o.CertFile == "" || o.KeyFile == "" {
+			return nil, usageErrorf("client certificate", "give both the certificate and its key")
+		}
+		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
+		if err != nil {
+			// The error may quote the key file's content: name the files only.
+			return nil, usageErrorf("client certificate "+o.CertFile, "cannot load it with the key %s", o.KeyFile)
+		}
+		cfg.Certificates = []tls.Certificate{cert}
+	}
 	return cfg, nil
 }
 
@@ -88,12 +101,12 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// do sends a GET with the given header through retryablehttp: connection
+// do sends a GET (or t.method) with the given header through retryablehttp: connection
 // errors, 408, 429 and 5xx (and 404/403 with RetryNotFound) are retried,
 // with a complete fresh request each time, until ctx ends. The response is
 // the first that is not retried; its status is the caller's to judge.
 func (t *target) do(ctx context.Context, header http.Header) (*http.Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, t.url.String(), nil)
+	req, err := retryablehttp.NewRequestWithContext(ctx, cmp.Or(t.method, http.MethodGet), t.url.String(), nil)
 	if err != nil {
 		return nil, errors.New("bad URL")
 	}
