@@ -162,20 +162,33 @@ func (r *registry) image(ctx context.Context, digest string, p Platform) (*ociMa
 		if err != nil {
 			return nil, "", err
 		}
-		switch mt {
-		case mtOCIManifest, mtDockerImage:
-			return m, digest, nil
-		case mtOCIIndex, mtDockerList:
-			d, err := choose(r.ref, m.Manifests, p)
-			if err != nil {
-				return nil, "", err
-			}
-			digest = d.Digest
-		default:
-			return nil, "", &ManifestError{Ref: r.ref.String(), Reason: fmt.Sprintf("unhandled manifest type %q: want an OCI image manifest or index, or a Docker v2 manifest or list", truncate(mt, 80))}
+		index, err := isIndex(r.ref, mt)
+		if err != nil {
+			return nil, "", err
 		}
+		if !index {
+			return m, digest, nil
+		}
+		d, err := choose(r.ref, m.Manifests, p)
+		if err != nil {
+			return nil, "", err
+		}
+		digest = d.Digest
 	}
 	return nil, "", &ManifestError{Ref: r.ref.String(), Reason: "indexes nested too deep"}
+}
+
+// isIndex tells an index from an image manifest by media type, and
+// refuses the types initbox does not read (Docker schema 1, OCI's
+// withdrawn artifact manifest, anything else).
+func isIndex(ref OCIRef, mt string) (bool, error) {
+	switch mt {
+	case mtOCIManifest, mtDockerImage:
+		return false, nil
+	case mtOCIIndex, mtDockerList:
+		return true, nil
+	}
+	return false, &ManifestError{Ref: ref.String(), Reason: fmt.Sprintf("unhandled manifest type %q: want an OCI image manifest or index, or a Docker v2 manifest or list", truncate(mt, 80))}
 }
 
 // choose picks the index entry for platform p; an index of one entry
