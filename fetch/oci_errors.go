@@ -66,6 +66,7 @@ func (e *DigestError) Error() string {
 type ManifestError struct {
 	Ref    string
 	Reason string
+	Image  bool // a container image was pulled without saying what to do with it
 }
 
 func (e *ManifestError) Error() string { return e.Ref + ": " + e.Reason }

@@ -100,7 +100,7 @@ func (f *Fetcher) pull(ctx context.Context, job Job) (Result, error) {
 	case f.opts.Extract:
 		err = p.tree(ctx, m, rec)
 	default:
-		err = &ManifestError{Ref: ref.String(), Reason: "a container image, not an artifact (no layer has a title): " +
+		err = &ManifestError{Ref: ref.String(), Image: true, Reason: "a container image, not an artifact (no layer has a title): " +
 			"unpack its layers into the directory, or copy one path out of it"}
 	}
 	if err != nil {
