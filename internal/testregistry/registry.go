@@ -246,4 +246,3 @@ func truncate(s string, n int) string {
 func (r *Registry) Ref(repoAndTag string) string {
 	return "oci://" + r.Host + "/" + strings.TrimPrefix(repoAndTag, "/")
 }
-
