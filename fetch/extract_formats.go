@@ -21,6 +21,15 @@ func (x *extractor) tarGz(f *os.File) error {
 	return x.tar(zr)
 }
 
+func (x *extractor) tarZstd(f *os.File) error {
+	zr, err := zstdReader(f)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	return x.tar(zr)
+}
+
 func (x *extractor) tar(r io.Reader) error {
 	tr := tar.NewReader(r)
 	for {

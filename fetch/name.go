@@ -113,7 +113,7 @@ func sanitize(name string) string {
 
 // archiveExts are stripped from a name to name the directory an archive
 // is unpacked into (a .gz file becomes the file without .gz).
-var archiveExts = []string{".tar.gz", ".tgz", ".tar", ".zip", ".gz"}
+var archiveExts = []string{".tar.gz", ".tgz", ".tar.zst", ".tar", ".zip", ".gz"}
 
 // joinDir names the destination of a file called name in dir.
 func joinDir(dir string, extract bool, name string) string {

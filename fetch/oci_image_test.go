@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/klauspost/compress/zstd"
+
 	"github.com/initbox/initbox/internal/testregistry"
 )
 
@@ -133,4 +135,28 @@ func TestOCIImageWithoutExtract(t *testing.T) {
 	if !errors.As(res.Err, &me) || !strings.Contains(me.Error(), "container image") {
 		t.Errorf("image without extract: %v, want a ManifestError", res.Err)
 	}
+}
+
+func zstdBytes(t *testing.T, data []byte) []byte {
+	t.Helper()
+	enc, err := zstd.NewWriter(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer enc.Close()
+	return enc.EncodeAll(data, nil)
+}
+
+func TestOCIZstdLayers(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Config{})
+	layer := zstdBytes(t, testregistry.Tar(t, entry_{Name: "etc/z", Body: "zstd layer"}))
+	reg.PushImage(t, "z", "img", testregistry.Platform{OS: "linux", Architecture: "amd64"}, layer)
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	pullOK(t, ociFetcher(t, reg, func(o *Options) { o.Extract, o.OCI.Platform = true, "linux/amd64" }), reg.Ref("z:img"), dir)
+	wantFile(t, filepath.Join(dir, "etc/z"), "zstd layer")
+
+	reg.PushArtifact(t, "z", "art", testregistry.File{Name: "b.tar.zst", Data: layer, MediaType: "application/vnd.oci.image.layer.v1.tar+zstd"})
+	dir = t.TempDir()
+	pullOK(t, ociFetcher(t, reg, func(o *Options) { o.Extract = true }), reg.Ref("z:art"), dir)
+	wantFile(t, filepath.Join(dir, "b/etc/z"), "zstd layer")
 }

@@ -54,6 +54,7 @@ func (x *extractor) applyFile(d descriptor, file string) error {
 	if err != nil {
 		return err
 	}
+	defer r.Close()
 	if err := x.layer(r); err != nil {
 		return err
 	}
@@ -67,8 +68,8 @@ func (x *extractor) applyFile(d descriptor, file string) error {
 }
 
 // decompress recognises a layer's compression by its magic number, not
-// its media type: gzip, zstd (if built in) or none.
-func decompress(br *bufio.Reader) (io.Reader, error) {
+// its media type: gzip, zstd or none.
+func decompress(br *bufio.Reader) (io.ReadCloser, error) {
 	head, _ := br.Peek(4)
 	switch {
 	case bytes.HasPrefix(head, []byte{0x1f, 0x8b}):
@@ -80,7 +81,7 @@ func decompress(br *bufio.Reader) (io.Reader, error) {
 	case bytes.HasPrefix(head, zstdMagic):
 		return zstdReader(br)
 	}
-	return br, nil
+	return io.NopCloser(br), nil
 }
 
 var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
