@@ -139,14 +139,14 @@ func hiddenName(dest, suffix string) string {
 // checkOCI validates an oci:// job and returns the directory it fills.
 func checkOCI(j Job) (string, error) {
 	if _, err := ParseOCIRef(j.URL); err != nil {
-		return "", &UsageError{Arg: j.URL, Err: err}
+		return "", &UsageError{Arg: redact.URL(j.URL), Err: err}
 	}
 	dir := j.Dest
 	if dir == "" {
 		dir = j.Dir
 	}
 	if dir == "" {
-		return "", usageErrorf(j.URL, "no destination: give the directory to pull into")
+		return "", usageErrorf(redact.URL(j.URL), "no destination: give the directory to pull into")
 	}
 	return filepath.Clean(dir), nil
 }

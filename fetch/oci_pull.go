@@ -8,6 +8,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/initbox/initbox/internal/redact"
 )
 
 // OCIOptions configures oci:// fetches. The caller finds the Docker
@@ -72,7 +74,7 @@ func (f *Fetcher) pull(ctx context.Context, job Job) (Result, error) {
 	res := Result{Dest: dir}
 	ref, err := ParseOCIRef(job.URL)
 	if err != nil {
-		return res, &UsageError{Arg: job.URL, Err: err}
+		return res, &UsageError{Arg: redact.URL(job.URL), Err: err}
 	}
 	job.Progress.setDest(dir)
 	p := &pulling{f: f, r: f.newRegistry(ref), dir: dir, job: job, rec: loadRecord(dir)}

@@ -39,6 +39,9 @@ func ParseOCIRef(s string) (OCIRef, error) {
 	if !ok || host == "" || path == "" {
 		return OCIRef{}, fmt.Errorf("want oci://REGISTRY/REPOSITORY[:TAG]: no repository")
 	}
+	if strings.Contains(host, "@") { // not quoted: it holds a password
+		return OCIRef{}, fmt.Errorf("credentials in the reference: give them in a Docker config file instead")
+	}
 	if !hostRe.MatchString(host) {
 		return OCIRef{}, fmt.Errorf("bad registry %q: want HOST[:PORT]", host)
 	}
