@@ -201,3 +201,31 @@ func TestOCITLSAndAuth(t *testing.T) {
 		t.Errorf("unknown CA: %v, want a certificate error", res.Err)
 	}
 }
+
+// The registry token flow: the registry answers 401 with a Bearer
+// challenge, the token service (given the Docker config's credentials)
+// issues a token for the scope, and the blobs, fetched in parallel, share
+// that one token.
+func TestOCIBearerTokenFlow(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Config{Token: true})
+	reg.PushArtifact(t, "private/tok", "1",
+		testregistry.File{Name: "a", Data: []byte("A")}, testregistry.File{Name: "b", Data: []byte("B")},
+		testregistry.File{Name: "c", Data: []byte("C")})
+	reg.Tokens.Store(0)
+	dir := t.TempDir()
+	f := ociFetcher(t, reg, func(o *Options) { o.OCI.AuthFile = reg.DockerConfig(t, reg.User, reg.Pass) })
+	pullOK(t, f, reg.Ref("private/tok:1"), dir)
+	wantFile(t, filepath.Join(dir, "b"), "B")
+	if n := reg.Tokens.Load(); n != 1 {
+		t.Errorf("%d token requests, want 1 shared by the manifest and the blobs", n)
+	}
+	var ae *AuthError
+	res := pullRef(t, ociFetcher(t, reg, nil), reg.Ref("private/tok:1"), t.TempDir())
+	if !errors.As(res.Err, &ae) || ae.Credentials || ae.Scope != "repository:private/tok:pull" {
+		t.Errorf("anonymous: %v, want an AuthError for the scope, without credentials", res.Err)
+	}
+	res = pullRef(t, ociFetcher(t, reg, func(o *Options) { o.OCI.AuthFile = reg.DockerConfig(t, reg.User, "nope") }), reg.Ref("private/tok:1"), t.TempDir())
+	if !errors.As(res.Err, &ae) || !ae.Credentials {
+		t.Errorf("wrong password: %v, want an AuthError with credentials", res.Err)
+	}
+}

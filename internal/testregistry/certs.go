@@ -68,3 +68,5 @@ func pemString(typ string, der []byte) string {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+func bigOne() *big.Int { return big.NewInt(3) }

@@ -58,7 +58,10 @@ func (r *Registry) do(t testing.TB, method, u string, body io.Reader, size int64
 	if size >= 0 {
 		req.ContentLength = size
 	}
-	if r.User != "" {
+	switch {
+	case r.token != nil:
+		req.Header.Set("Authorization", "Bearer "+r.token.pushToken(req.URL.Path))
+	case r.User != "":
 		req.SetBasicAuth(r.User, r.Pass)
 	}
 	resp, err := r.client.Do(req)

@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,8 +26,9 @@ import (
 
 // Config chooses the registry's set-up.
 type Config struct {
-	TLS  bool // the registry serves https with a certificate for 127.0.0.1
-	Auth bool // htpasswd (basic) auth; needs TLS
+	TLS   bool // the registry serves https with a certificate for 127.0.0.1
+	Auth  bool // htpasswd (basic) auth; needs TLS
+	Token bool // the token flow (Bearer) with a token service in the test; needs TLS
 }
 
 // Registry is a running registry.
@@ -36,6 +38,8 @@ type Registry struct {
 	CAFile     string // with TLS: the CA that signed its certificate
 	User, Pass string // with Auth
 	Proxy      *Proxy // without TLS: the HTTP front, to count and break requests
+	Tokens     *atomic.Int64 // with Token: the requests the token service answered
+	token      *tokenServer
 	client     *http.Client
 	sock       string
 }
@@ -69,15 +73,29 @@ func Start(t testing.TB, cfg Config) *Registry {
 	r := &Registry{Scheme: "http", sock: filepath.Join(dir, "registry.sock")}
 	var tlsCfg *tls.Config
 	var extra string
-	if cfg.TLS {
+	var pair tls.Certificate
+	if cfg.TLS || cfg.Token {
 		r.Scheme = "https"
-		cert, key, pool := r.makeCerts(t, dir)
+		var cert, key string
+		var pool *x509.CertPool
+		cert, key, pool, pair = r.makeCerts(t, dir)
 		extra += fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", cert, key)
 		tlsCfg = &tls.Config{RootCAs: pool}
 	}
 	auth := ""
-	if cfg.Auth {
+	if cfg.Auth || cfg.Token {
 		r.User, r.Pass = "puller", "s3cr3t-Pa55"
+	}
+	if cfg.Token {
+		key, der, certPEM := signingCert(t)
+		bundle := filepath.Join(dir, "token-ca.pem")
+		writeFile(t, bundle, certPEM)
+		r.token = startTokenServer(t, pair, r.User, r.Pass, key, der)
+		r.Tokens = &r.token.Requests
+		auth = fmt.Sprintf("auth:\n  token:\n    realm: %s\n    service: %s\n    issuer: %s\n    rootcertbundle: %s\n",
+			r.token.URL, tokenService, tokenIssuer, bundle)
+	}
+	if cfg.Auth {
 		hash, err := bcrypt.GenerateFromPassword([]byte(r.Pass), bcrypt.MinCost)
 		if err != nil {
 			t.Fatal(err)
@@ -104,7 +122,7 @@ http:
 	confFile := filepath.Join(dir, "config.yml")
 	writeFile(t, confFile, conf)
 	r.run(t, bin, confFile, dir)
-	if cfg.TLS {
+	if cfg.TLS || cfg.Token {
 		r.Host = relay(t, r.sock)
 	} else {
 		r.Proxy = newProxy(t, r.sock)
@@ -215,9 +233,13 @@ func (r *Registry) DockerConfig(t testing.TB, user, pass string) string {
 	return path
 }
 
-func (r *Registry) makeCerts(t testing.TB, dir string) (cert, key string, pool *x509.CertPool) {
+func (r *Registry) makeCerts(t testing.TB, dir string) (cert, key string, pool *x509.CertPool, pair tls.Certificate) {
 	t.Helper()
 	ca, caPEM, srvPEM, keyPEM := makeCerts(t)
+	pair, err := tls.X509KeyPair([]byte(srvPEM), []byte(keyPEM))
+	if err != nil {
+		t.Fatal(err)
+	}
 	r.CAFile = filepath.Join(dir, "ca.pem")
 	cert, key = filepath.Join(dir, "server.pem"), filepath.Join(dir, "server.key")
 	writeFile(t, r.CAFile, caPEM)
@@ -225,7 +247,7 @@ func (r *Registry) makeCerts(t testing.TB, dir string) (cert, key string, pool *
 	writeFile(t, key, keyPEM)
 	pool = x509.NewCertPool()
 	pool.AddCert(ca)
-	return cert, key, pool
+	return cert, key, pool, pair
 }
 
 func writeFile(t testing.TB, path, content string) {
