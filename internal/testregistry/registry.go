@@ -33,11 +33,11 @@ type Config struct {
 
 // Registry is a running registry.
 type Registry struct {
-	Host       string // 127.0.0.1:PORT, as references name it
-	Scheme     string // http or https
-	CAFile     string // with TLS: the CA that signed its certificate
-	User, Pass string // with Auth
-	Proxy      *Proxy // without TLS: the HTTP front, to count and break requests
+	Host       string        // 127.0.0.1:PORT, as references name it
+	Scheme     string        // http or https
+	CAFile     string        // with TLS: the CA that signed its certificate
+	User, Pass string        // with Auth
+	Proxy      *Proxy        // without TLS: the HTTP front, to count and break requests
 	Tokens     *atomic.Int64 // with Token: the requests the token service answered
 	token      *tokenServer
 	client     *http.Client
