@@ -27,10 +27,23 @@ func (r *registry) blob(ctx context.Context, d descriptor, dest string, prog *Pr
 			p.release(err)
 			return nil, false, fmt.Errorf("reading the partial blob: %w", err)
 		}
-		prog.add(int(p.size))
+		prog.addInt64(p.size)
 		resumed = true
 	}
-	if err := r.transferBlob(ctx, d, p, dig, prog); err != nil {
+	err = r.transferBlob(ctx, d, p, dig, prog)
+	if err == nil && resumed && blobDigest(dig) != d.Digest {
+		// The earlier run's bytes are wrong (altered on disk since): they
+		// get one fresh download, not the blame.
+		r.f.log.Info("restarting", "blob", d.Digest, "reason", "the partial blob an earlier run left does not match its digest")
+		resumed = false
+		if err = r.restartBlob(d, p, dig, prog); err == nil {
+			err = r.transferBlob(ctx, d, p, dig, prog)
+		}
+	}
+	if err == nil && blobDigest(dig) != d.Digest {
+		err = &DigestError{What: "blob", Digest: d.Digest, Got: blobDigest(dig)}
+	}
+	if err != nil {
 		if isDigestError(err) {
 			p.discard()
 		} else {
@@ -38,12 +51,10 @@ func (r *registry) blob(ctx context.Context, d descriptor, dest string, prog *Pr
 		}
 		return nil, false, err
 	}
-	if got := "sha256:" + hex.EncodeToString(dig.sums().SHA256); got != d.Digest {
-		p.discard()
-		return nil, false, &DigestError{What: "blob", Digest: d.Digest, Got: got}
-	}
 	return p, resumed, nil
 }
+
+func blobDigest(d *digests) string { return "sha256:" + hex.EncodeToString(d.sums().SHA256) }
 
 func isDigestError(err error) bool {
 	var de *DigestError
@@ -122,7 +133,7 @@ func (r *registry) blobAttempt(ctx context.Context, d descriptor, p *partial, di
 // written, which blob it will hold: a run killed midway leaves a pair the
 // next run resumes.
 func (r *registry) restartBlob(d descriptor, p *partial, dig *digests, prog *Progress) error {
-	prog.add(int(-p.size))
+	prog.addInt64(-p.size)
 	dig.reset()
 	if err := p.reset(); err != nil {
 		return err
@@ -155,4 +166,12 @@ func (r *registry) streamBlob(ctx, actx context.Context, cancel context.CancelCa
 		return &cutError{fmt.Errorf("%w (%v)", errStalled, stall)}
 	}
 	return &cutError{unwrapURLError(err)}
+}
+
+// addInt64 counts bytes that did not come through a read: a partial
+// blob's (which may exceed an int on 32-bit platforms).
+func (p *Progress) addInt64(n int64) {
+	if p != nil {
+		p.done.Add(n)
+	}
 }

@@ -229,3 +229,38 @@ func TestOCIBearerTokenFlow(t *testing.T) {
 		t.Errorf("wrong password: %v, want an AuthError with credentials", res.Err)
 	}
 }
+
+// A layer that failed leaves the good ones in the cache beside the tree;
+// one altered there is fetched again, not unpacked.
+func TestOCILayerCacheIsVerified(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Config{})
+	l1 := testregistry.Gzip(testregistry.Tar(t, entry_{Name: "one", Body: "1"}))
+	l2 := testregistry.Gzip(testregistry.Tar(t, entry_{Name: "two", Body: "2"}))
+	reg.PushImage(t, "img", "1", testregistry.Platform{OS: "linux", Architecture: "amd64"}, l1, l2)
+	f := ociFetcher(t, reg, func(o *Options) { o.Extract, o.OCI.Platform = true, "linux/amd64" })
+	dir := filepath.Join(t.TempDir(), "rootfs")
+	reg.Proxy.Tamper(testregistry.Digest(l2), true)
+	if res := pullRef(t, f, reg.Ref("img:1"), dir); res.Err == nil {
+		t.Fatal("pull with a tampered layer succeeded")
+	}
+	// Layer 1 arrived, but is kept as a partial: nothing is committed
+	// while a blob fails.
+	cachedL1 := hiddenName(filepath.Join(hiddenName(dir, blobsSuffix), strings.Replace(testregistry.Digest(l1), ":", "-", 1)), partialSuffix)
+	data, err := os.ReadFile(cachedL1)
+	if err != nil {
+		t.Fatalf("layer 1 not cached: %v", err)
+	}
+	data[len(data)/2] ^= 1
+	os.WriteFile(cachedL1, data, 0o644)
+	reg.Proxy.Tamper(testregistry.Digest(l2), false)
+	reg.Proxy.Reset()
+	pullOK(t, f, reg.Ref("img:1"), dir)
+	wantFile(t, filepath.Join(dir, "one"), "1")
+	wantFile(t, filepath.Join(dir, "two"), "2")
+	if n := reg.Proxy.Count("/blobs/"); n != 2 {
+		t.Errorf("%d blob requests, want both layers again: %q", n, reg.Proxy.Requests())
+	}
+	if _, err := os.Stat(hiddenName(dir, blobsSuffix)); err == nil {
+		t.Error("the cache is still there after success")
+	}
+}

@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"context"
+	"encoding/hex"
 	"fmt"
 	"os"
 	"path"
@@ -122,8 +123,8 @@ func (p *pulling) layers(ctx context.Context, m *ociManifest, cache string) ([]s
 			return nil, &ManifestError{Ref: p.r.ref.String(), Reason: fmt.Sprintf("layer %d has no sha256 digest", i+1)}
 		}
 		files[i] = filepath.Join(cache, strings.Replace(d.Digest, ":", "-", 1))
-		if fi, err := os.Stat(files[i]); err == nil && fi.Size() == d.Size {
-			continue // verified when it was renamed there, and again as it is unpacked
+		if cached(ctx, files[i], d) {
+			continue
 		}
 		todo = append(todo, d)
 		at = append(at, i)
@@ -145,6 +146,21 @@ func (p *pulling) layers(ctx context.Context, m *ociManifest, cache string) ([]s
 		}
 	}
 	return files, nil
+}
+
+// cached reports whether an earlier, failed run left the blob complete
+// in the cache. It is hashed again, as it is when unpacked: the cache is
+// a directory anyone with the volume can write to.
+func cached(ctx context.Context, file string, d descriptor) bool {
+	if fi, err := os.Stat(file); err != nil || fi.Size() != d.Size {
+		return false
+	}
+	got, _, err := hashFile(ctx, file, false)
+	if err != nil || "sha256:"+hex.EncodeToString(got.SHA256) != d.Digest {
+		os.Remove(file)
+		return false
+	}
+	return true
 }
 
 func syncFile(name string) error {

@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -56,12 +57,22 @@ func (x *extractor) applyFile(d descriptor, file string) error {
 	}
 	defer r.Close()
 	if err := x.layer(r); err != nil {
+		var ae *ArchiveError
+		if !errors.As(err, &ae) {
+			return err
+		}
+		// Refused: but if the blob was altered on disk, that is the news.
+		if _, cerr := io.Copy(io.Discard, br); cerr == nil && "sha256:"+hex.EncodeToString(h.Sum(nil)) != d.Digest {
+			os.Remove(file)
+			return &DigestError{What: "blob", Digest: d.Digest, Got: "sha256:" + hex.EncodeToString(h.Sum(nil))}
+		}
 		return err
 	}
 	if _, err := io.Copy(io.Discard, br); err != nil { // the rest, for the hash
 		return err
 	}
 	if got := "sha256:" + hex.EncodeToString(h.Sum(nil)); got != d.Digest {
+		os.Remove(file) // changed on disk since it was verified: fetch it again next time
 		return &DigestError{What: "blob", Digest: d.Digest, Got: got}
 	}
 	return nil
