@@ -59,7 +59,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1
 kib2mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
 requests() { wc -l <"$out/tmp/requests"; }
 
-t_ib=() r_ib=() t_oras=() r_oras=() t_re=() t_dig=()
+t_ib=() r_ib=() t_oras=() r_oras=() t_re=() t_dig=() t_oras_re=()
 for _ in $(seq "$runs"); do
   rm -rf "$out/dst" && mkdir -p "$out/dst"
   read -r t r < <(measure "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
@@ -76,7 +76,8 @@ for _ in $(seq "$runs"); do
   read -r t r < <(measure "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
   t_oras+=("$t") r_oras+=("$r")
   before=$(requests)
-  "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1" >/dev/null 2>&1
+  read -r t _ < <(measure "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
+  t_oras_re+=("$t")
   oras_re=$(( $(requests) - before ))
 done
 for f in "${files[@]}"; do cmp -s "$out/src/$f" "$out/dst/oras/$f" || { echo "oras pulled a wrong $f" >&2; exit 1; }; done
@@ -84,4 +85,4 @@ for f in "${files[@]}"; do cmp -s "$out/src/$f" "$out/dst/oras/$f" || { echo "or
 echo "<!-- bench/oci.sh: $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs, median; $layers layers of $each MiB -->"
 echo "| artifact | initbox fetch oci:// | oras pull | peak RSS initbox / oras | re-run by tag (requests) | re-run by digest (requests) | oras re-run (requests) |"
 echo "|---|---|---|---|---|---|---|"
-echo "| $size MiB, $layers layers | $(median "${t_ib[@]}") ms | $(median "${t_oras[@]}") ms | $(kib2mib "$(median "${r_ib[@]}")") / $(kib2mib "$(median "${r_oras[@]}")") MiB | $(median "${t_re[@]}") ms ($re_tag) | $(median "${t_dig[@]}") ms ($re_digest) | $oras_re |"
+echo "| $size MiB, $layers layers | $(median "${t_ib[@]}") ms | $(median "${t_oras[@]}") ms | $(kib2mib "$(median "${r_ib[@]}")") / $(kib2mib "$(median "${r_oras[@]}")") MiB | $(median "${t_re[@]}") ms ($re_tag) | $(median "${t_dig[@]}") ms ($re_digest) | $(median "${t_oras_re[@]}") ms ($oras_re) |"
