@@ -65,9 +65,6 @@ func (p *pulling) install(ctx context.Context, a artifactFile, part *partial) er
 		return part.commit()
 	}
 	defer part.discard()
-	if err := part.file.Sync(); err != nil {
-		return err
-	}
 	return unpack(ctx, part.file.Name(), filepath.Join(p.dir, a.out), p.f.opts.Mode, p.f.opts.Limits)
 }
 

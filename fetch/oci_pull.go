@@ -158,6 +158,11 @@ func (p *pulling) fetchBlobs(ctx context.Context, blobs []descriptor, dest func(
 			parts[i], resumed, errs[i] = p.r.blob(ctx, d, dest(i), p.job.Progress)
 			if errs[i] == nil {
 				p.bytes.Add(d.Size)
+				// Synced now, while other blobs still arrive, not all at
+				// the end; renamed only once every blob is verified.
+				if errs[i] = parts[i].file.Prepare(); errs[i] != nil {
+					parts[i] = nil
+				}
 			}
 			if resumed {
 				p.resumed.Store(true)
