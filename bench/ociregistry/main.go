@@ -17,6 +17,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 )
 
@@ -46,6 +47,8 @@ http:
 		log.Fatal(err)
 	}
 	reg := exec.Command("docker-registry", "serve", conf)
+	// Killed with this process, which bench/oci.sh kills when it ends.
+	reg.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	regLog, err := os.Create(filepath.Join(*dir, "registry.log"))
 	if err != nil {
 		log.Fatal(err)

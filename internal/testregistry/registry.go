@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -141,6 +142,8 @@ func (r *Registry) run(t testing.TB, bin, conf, dir string) {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(bin, "serve", conf)
+	// Killed with the test binary too, if a timeout ends it first.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
