@@ -80,15 +80,6 @@ func (r OCIRef) String() string {
 	return s
 }
 
-// reference is what the manifest URL names: the digest if given, else
-// the tag.
-func (r OCIRef) reference() string {
-	if r.Digest != "" {
-		return r.Digest
-	}
-	return r.Tag
-}
-
 // host is the registry's API host: Docker Hub's API is not at docker.io.
 func (r OCIRef) host() string {
 	if r.Registry == "docker.io" || r.Registry == "index.docker.io" {
