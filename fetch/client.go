@@ -178,9 +178,16 @@ func retryable(resp *http.Response, err error, notFound bool) (string, bool) {
 			invalid  x509.CertificateInvalidError
 			verify   *tls.CertificateVerificationError
 			record   tls.RecordHeaderError
+			op       *net.OpError
 		)
 		if errors.As(err, &redirect) || errors.As(err, &unknown) || errors.As(err, &hostname) ||
 			errors.As(err, &invalid) || errors.As(err, &verify) || errors.As(err, &record) {
+			return "", false
+		}
+		// A TLS alert from the server (crypto/tls reports it as a "remote
+		// error"): it refused the handshake, e.g. no or a wrong client
+		// certificate. Trying again changes nothing.
+		if errors.As(err, &op) && op.Op == "remote error" {
 			return "", false
 		}
 		return unwrapURLError(err).Error(), true

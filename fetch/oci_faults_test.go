@@ -264,3 +264,24 @@ func TestOCILayerCacheIsVerified(t *testing.T) {
 		t.Error("the cache is still there after success")
 	}
 }
+
+func TestOCIClientCertificate(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Config{TLS: true, MTLS: true})
+	reg.PushArtifact(t, "mtls", "1", testregistry.File{Name: "f", Data: []byte("F")})
+	dir := t.TempDir()
+	f := ociFetcher(t, reg, func(o *Options) { o.TLS.CertFile, o.TLS.KeyFile = reg.ClientCert, reg.ClientKey })
+	pullOK(t, f, reg.Ref("mtls:1"), dir)
+	wantFile(t, filepath.Join(dir, "f"), "F")
+	// Refused at once (a TLS alert is not retried), not at the deadline.
+	res := pullRef(t, ociFetcher(t, reg, nil), reg.Ref("mtls:1"), t.TempDir())
+	if res.Err == nil || errors.Is(res.Err, context.DeadlineExceeded) || !strings.Contains(res.Err.Error(), "certificate") {
+		t.Errorf("without the client certificate: %v, want a certificate error", res.Err)
+	}
+	var ue *UsageError
+	if _, err := New(Options{TLS: TLSOptions{CertFile: reg.ClientCert}}); !errors.As(err, &ue) {
+		t.Errorf("certificate without key: %v, want a UsageError", err)
+	}
+	if _, err := New(Options{TLS: TLSOptions{CertFile: reg.ClientCert, KeyFile: reg.CAFile}}); !errors.As(err, &ue) || strings.Contains(err.Error(), "BEGIN") {
+		t.Errorf("wrong key: %v, want a UsageError that quotes no file", err)
+	}
+}

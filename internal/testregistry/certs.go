@@ -14,8 +14,9 @@ import (
 	"time"
 )
 
-// makeCerts makes a CA and a server certificate it signs for 127.0.0.1.
-func makeCerts(t testing.TB) (ca *x509.Certificate, caPEM, certPEM, keyPEM string) {
+// makeCerts makes a CA, a server certificate it signs for 127.0.0.1 and
+// a client certificate it signs.
+func makeCerts(t testing.TB) (ca *x509.Certificate, caPEM, certPEM, keyPEM, clientPEM, clientKeyPEM string) {
 	t.Helper()
 	caKey := newKey(t)
 	caTmpl := &x509.Certificate{
@@ -51,7 +52,22 @@ func makeCerts(t testing.TB) (ca *x509.Certificate, caPEM, certPEM, keyPEM strin
 	if err != nil {
 		t.Fatal(err)
 	}
-	return ca, pemString("CERTIFICATE", caDER), pemString("CERTIFICATE", der), pemString("EC PRIVATE KEY", keyDER)
+	ckey := newKey(t)
+	ctmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(4),
+		Subject:      pkix.Name{CommonName: "initbox test client"},
+		NotBefore:    time.Now().Add(-time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	cder, err := x509.CreateCertificate(rand.Reader, ctmpl, ca, &ckey.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ckeyDER, _ := x509.MarshalECPrivateKey(ckey)
+	return ca, pemString("CERTIFICATE", caDER), pemString("CERTIFICATE", der), pemString("EC PRIVATE KEY", keyDER),
+		pemString("CERTIFICATE", cder), pemString("EC PRIVATE KEY", ckeyDER)
 }
 
 func newKey(t testing.TB) *ecdsa.PrivateKey {

@@ -30,19 +30,22 @@ type Config struct {
 	TLS   bool // the registry serves https with a certificate for 127.0.0.1
 	Auth  bool // htpasswd (basic) auth; needs TLS
 	Token bool // the token flow (Bearer) with a token service in the test; needs TLS
+	MTLS  bool // with TLS: the registry requires a client certificate
 }
 
 // Registry is a running registry.
 type Registry struct {
-	Host       string        // 127.0.0.1:PORT, as references name it
-	Scheme     string        // http or https
-	CAFile     string        // with TLS: the CA that signed its certificate
-	User, Pass string        // with Auth
-	Proxy      *Proxy        // without TLS: the HTTP front, to count and break requests
-	Tokens     *atomic.Int64 // with Token: the requests the token service answered
-	token      *tokenServer
-	client     *http.Client
-	sock       string
+	Host   string // 127.0.0.1:PORT, as references name it
+	Scheme string // http or https
+	CAFile string // with TLS: the CA that signed its certificate
+	// ClientCert and ClientKey are a client certificate the CA signed.
+	ClientCert, ClientKey string
+	User, Pass            string        // with Auth
+	Proxy                 *Proxy        // without TLS: the HTTP front, to count and break requests
+	Tokens                *atomic.Int64 // with Token: the requests the token service answered
+	token                 *tokenServer
+	client                *http.Client
+	sock                  string
 }
 
 // Binary returns the docker-registry binary, or skips the test (fails it
@@ -82,6 +85,14 @@ func Start(t testing.TB, cfg Config) *Registry {
 		cert, key, pool, pair = r.makeCerts(t, dir)
 		extra += fmt.Sprintf("  tls:\n    certificate: %s\n    key: %s\n", cert, key)
 		tlsCfg = &tls.Config{RootCAs: pool}
+		if cfg.MTLS {
+			extra += fmt.Sprintf("    clientcas:\n      - %s\n", r.CAFile)
+			client, err := tls.LoadX509KeyPair(r.ClientCert, r.ClientKey)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tlsCfg.Certificates = []tls.Certificate{client}
+		}
 	}
 	auth := ""
 	if cfg.Auth || cfg.Token {
@@ -238,7 +249,10 @@ func (r *Registry) DockerConfig(t testing.TB, user, pass string) string {
 
 func (r *Registry) makeCerts(t testing.TB, dir string) (cert, key string, pool *x509.CertPool, pair tls.Certificate) {
 	t.Helper()
-	ca, caPEM, srvPEM, keyPEM := makeCerts(t)
+	ca, caPEM, srvPEM, keyPEM, clientPEM, clientKeyPEM := makeCerts(t)
+	r.ClientCert, r.ClientKey = filepath.Join(dir, "client.pem"), filepath.Join(dir, "client.key")
+	writeFile(t, r.ClientCert, clientPEM)
+	writeFile(t, r.ClientKey, clientKeyPEM)
 	pair, err := tls.X509KeyPair([]byte(srvPEM), []byte(keyPEM))
 	if err != nil {
 		t.Fatal(err)
