@@ -46,8 +46,12 @@ done
 (cd "$out/src" && "$oras" push --plain-http "$addr/bench/big:1" "${files[@]}" >/dev/null)
 digest=$("$oras" resolve --plain-http "$addr/bench/big:1")
 
+# measure CMD... runs CMD and prints "wall_ms peak_rss_kib". It syncs
+# first, untimed: oras writes without fsync, and the dirty pages it leaves
+# would otherwise be flushed during the next tool's run.
 measure() {
   local t0 t1
+  sync
   t0=$EPOCHREALTIME
   /usr/bin/time -f %M -o "$out/tmp/rss" "$@" >/dev/null 2>"$out/tmp/err" || {
     echo "failed: $*" >&2; cat "$out/tmp/err" >&2; exit 1
