@@ -55,7 +55,9 @@ func (p *pulling) artifact(ctx context.Context, m *ociManifest, rec *ociRecord) 
 		}
 		rec.Files = append(rec.Files, f)
 	}
-	p.removeStale(rec)
+	if !p.removeStale(rec) && len(todo) == 0 {
+		p.unchanged = true // a new manifest, the same files
+	}
 	return nil
 }
 
@@ -134,13 +136,14 @@ func descs(files []artifactFile) []descriptor {
 // removeStale deletes what the last pull wrote and this one no longer
 // lists: the directory holds exactly the artifact. Only names from the
 // record, through an os.Root, so a forged record cannot reach outside.
-func (p *pulling) removeStale(rec *ociRecord) {
+// It reports whether it removed anything.
+func (p *pulling) removeStale(rec *ociRecord) (removed bool) {
 	if p.rec == nil {
-		return
+		return false
 	}
 	root, err := os.OpenRoot(p.dir)
 	if err != nil {
-		return
+		return false
 	}
 	defer root.Close()
 	for _, old := range p.rec.Files {
@@ -149,6 +152,8 @@ func (p *pulling) removeStale(rec *ociRecord) {
 		}
 		if name, err := cleanEntryName(old.Name); err == nil && name != "." {
 			root.RemoveAll(name)
+			removed = true
 		}
 	}
+	return removed
 }

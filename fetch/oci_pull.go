@@ -56,13 +56,14 @@ func (f *Fetcher) selection() string {
 
 // pulling is one oci:// job on its way.
 type pulling struct {
-	f       *Fetcher
-	r       *registry
-	dir     string
-	job     Job
-	rec     *ociRecord // of the last pull, or nil
-	resumed atomic.Bool
-	bytes   atomic.Int64
+	f         *Fetcher
+	r         *registry
+	dir       string
+	job       Job
+	rec       *ociRecord // of the last pull, or nil
+	resumed   atomic.Bool
+	bytes     atomic.Int64
+	unchanged bool // a new manifest digest, but nothing to write
 }
 
 // pull fetches an oci:// reference into the directory job names: an
@@ -112,8 +113,11 @@ func (f *Fetcher) pull(ctx context.Context, job Job) (Result, error) {
 		f.log.Warn("cannot write the record; the next run will pull again", "dir", dir, "error", err.Error())
 	}
 	status := Downloaded
-	if p.resumed.Load() {
+	switch {
+	case p.resumed.Load():
 		status = Resumed
+	case p.unchanged:
+		status = Unchanged
 	}
 	return p.result(status, digest), nil
 }

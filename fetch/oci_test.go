@@ -137,6 +137,18 @@ func TestOCIArtifactAndReruns(t *testing.T) {
 	if got, want := ociFiles(t, dir), []string{"config.json", "docs", "model.bin"}; !slices.Equal(got, want) {
 		t.Errorf("files after the update = %v, want %v", got, want)
 	}
+	// The same files under a new manifest (another annotation): nothing
+	// to write.
+	reg.PushArtifact(t, "team/model", "v2",
+		testregistry.File{Name: "model.bin", Data: big},
+		testregistry.File{Name: "config.json", Data: []byte(`{"a":2}`), MediaType: "application/json"})
+	reg.PushArtifact(t, "team/model", "v1",
+		testregistry.File{Name: "config.json", Data: []byte(`{"a":2}`), MediaType: "application/json"},
+		testregistry.File{Name: "model.bin", Data: big})
+	reg.Proxy.Reset()
+	if res := pullOK(t, f, reg.Ref("team/model:v1"), dir); res.Status != Unchanged || reg.Proxy.Count("/blobs/") != 0 {
+		t.Errorf("same files, new manifest: %s with %q, want unchanged without a blob", res.Status, reg.Proxy.Requests())
+	}
 }
 
 func TestOCIArtifactSelect(t *testing.T) {
