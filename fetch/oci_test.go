@@ -137,11 +137,8 @@ func TestOCIArtifactAndReruns(t *testing.T) {
 	if got, want := ociFiles(t, dir), []string{"config.json", "docs", "model.bin"}; !slices.Equal(got, want) {
 		t.Errorf("files after the update = %v, want %v", got, want)
 	}
-	// The same files under a new manifest (another annotation): nothing
-	// to write.
-	reg.PushArtifact(t, "team/model", "v2",
-		testregistry.File{Name: "model.bin", Data: big},
-		testregistry.File{Name: "config.json", Data: []byte(`{"a":2}`), MediaType: "application/json"})
+	// The same files under a new manifest (layers in another order):
+	// nothing to write.
 	reg.PushArtifact(t, "team/model", "v1",
 		testregistry.File{Name: "config.json", Data: []byte(`{"a":2}`), MediaType: "application/json"},
 		testregistry.File{Name: "model.bin", Data: big})
