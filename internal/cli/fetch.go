@@ -67,7 +67,7 @@ func httpFetchFlags() []cli.Flag {
 		&cli.StringFlag{Category: verify, Name: "max-size", Value: "0", Usage: "refuse a download larger than this, e.g. 500MiB (0: no limit)", EnvVars: []string{"INITBOX_MAX_SIZE"}},
 		&cli.DurationFlag{Category: net, Name: "timeout", Value: defaultFetchTimeout, Usage: "give up after this long, retries included (0: never); exit 124", EnvVars: []string{"INITBOX_TIMEOUT"}},
 		&cli.DurationFlag{Category: net, Name: "stall-timeout", Value: fetch.DefaultStallTimeout, Usage: "abandon an attempt that receives nothing this long, and resume", EnvVars: []string{"INITBOX_STALL_TIMEOUT"}},
-		&cli.IntFlag{Category: net, Name: "parallel", Value: fetch.DefaultParallel, Usage: "downloads at once", EnvVars: []string{"INITBOX_PARALLEL"}},
+		&cli.IntFlag{Category: net, Name: "parallel", Value: fetch.DefaultParallel, Usage: "downloads at once, and blobs at once within an oci:// pull", EnvVars: []string{"INITBOX_PARALLEL"}},
 		&cli.BoolFlag{Category: net, Name: "retry-not-found", Usage: "also retry 404 and 403 until --timeout: a file not published yet", EnvVars: []string{"INITBOX_RETRY_NOT_FOUND"}},
 		&cli.StringSliceFlag{Category: net, Name: "header", Usage: `request header "Name: value" (repeatable)`, EnvVars: []string{"INITBOX_HEADER"}},
 		&cli.StringSliceFlag{Category: net, Name: "header-file", Usage: `header whose value is read from a file: "X-Api-Key=/var/run/secrets/key" (repeatable)`, EnvVars: []string{"INITBOX_HEADER_FILE"}},
