@@ -43,7 +43,13 @@ func ociOptions(c *cli.Context, jobs []fetch.Job) (fetch.OCIOptions, error) {
 	}
 	any := false
 	for _, j := range jobs {
-		any = any || strings.HasPrefix(j.URL, fetch.OCIScheme+"://")
+		if !strings.HasPrefix(j.URL, fetch.OCIScheme+"://") {
+			continue
+		}
+		any = true
+		if !j.Want.IsZero() || j.SumsURL != "" {
+			return o, usagef("--sha256, --sha512 and --checksum-url do not apply to oci:// references: every blob is verified against its digest (pin one with @sha256:…)")
+		}
 	}
 	if !any {
 		for _, name := range []string{"oci-file", "media-type", "oci-path", "platform", "docker-config", "plain-http"} {

@@ -41,6 +41,7 @@ func TestFetchOCIExitCodes(t *testing.T) {
 		{"no -o", []string{reg.Ref("app/cfg:1")}, exitUsage, "no destination"},
 		{"bad platform", []string{"--platform", "linux", "-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitUsage, "os/arch"},
 		{"oci flag on https", []string{"--oci-file", "a", "-o", filepath.Join(t.TempDir(), "f"), "https://" + reg.Host + "/f"}, exitUsage, "--oci-file applies to oci://"},
+		{"checksum", []string{"--sha256", strings.Repeat("0", 64), "-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitUsage, "pin one with @sha256"},
 		{"anonymous", []string{"-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitFailed, "no credentials for it were found"},
 		{"unknown tag", []string{"--docker-config", good, "-o", t.TempDir(), reg.Ref("app/cfg:2")}, exitFailed, "has no tag 2"},
 		{"missing config", []string{"--docker-config", filepath.Join(dir, "nope.json"), "-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitUsage, "nope.json"},
