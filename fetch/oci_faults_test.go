@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testregistry"
+	"github.com/initbox/initbox/internal/testutil/testregistry"
 )
 
 func TestOCITamperedBlobReplacesNothing(t *testing.T) {

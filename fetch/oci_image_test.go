@@ -12,7 +12,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
-	"github.com/initbox/initbox/internal/testregistry"
+	"github.com/initbox/initbox/internal/testutil/testregistry"
 )
 
 type entry_ = testregistry.Entry

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testregistry"
+	"github.com/initbox/initbox/internal/testutil/testregistry"
 )
 
 // ociFetcher is a Fetcher for reg: plain http, or its CA for https.

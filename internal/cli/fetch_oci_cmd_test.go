@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testregistry"
+	"github.com/initbox/initbox/internal/testutil/testregistry"
 )
 
 // noDockerConfig keeps the tests from reading the user's Docker config.
@@ -36,15 +36,15 @@ func TestFetchOCIExitCodes(t *testing.T) {
 	}{
 		{"artifact", []string{"--docker-config", good, "-o", dir, reg.Ref("app/cfg:1")}, 0, ""},
 		{"one path", []string{"--docker-config", good, "--platform", "linux/amd64", "--oci-path", "/usr/bin/tool", "-o", t.TempDir(), reg.Ref("app/img:1")}, 0, ""},
-		{"image without --extract", []string{"--docker-config", good, "--platform", "linux/amd64", "-o", t.TempDir(), reg.Ref("app/img:1")}, exitFailed, "give --extract"},
-		{"bad reference", []string{"-o", t.TempDir(), "oci://" + reg.Host + "/App:1"}, exitUsage, "bad repository"},
-		{"no -o", []string{reg.Ref("app/cfg:1")}, exitUsage, "no destination"},
-		{"bad platform", []string{"--platform", "linux", "-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitUsage, "os/arch"},
-		{"oci flag on https", []string{"--oci-file", "a", "-o", filepath.Join(t.TempDir(), "f"), "https://" + reg.Host + "/f"}, exitUsage, "--oci-file applies to oci://"},
-		{"checksum", []string{"--sha256", strings.Repeat("0", 64), "-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitUsage, "pin one with @sha256"},
-		{"anonymous", []string{"-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitFailed, "no credentials for it were found"},
-		{"unknown tag", []string{"--docker-config", good, "-o", t.TempDir(), reg.Ref("app/cfg:2")}, exitFailed, "has no tag 2"},
-		{"missing config", []string{"--docker-config", filepath.Join(dir, "nope.json"), "-o", t.TempDir(), reg.Ref("app/cfg:1")}, exitUsage, "nope.json"},
+		{"image without --extract", []string{"--docker-config", good, "--platform", "linux/amd64", "-o", t.TempDir(), reg.Ref("app/img:1")}, ExitFailed, "give --extract"},
+		{"bad reference", []string{"-o", t.TempDir(), "oci://" + reg.Host + "/App:1"}, ExitUsage, "bad repository"},
+		{"no -o", []string{reg.Ref("app/cfg:1")}, ExitUsage, "no destination"},
+		{"bad platform", []string{"--platform", "linux", "-o", t.TempDir(), reg.Ref("app/cfg:1")}, ExitUsage, "os/arch"},
+		{"oci flag on https", []string{"--oci-file", "a", "-o", filepath.Join(t.TempDir(), "f"), "https://" + reg.Host + "/f"}, ExitUsage, "--oci-file applies to oci://"},
+		{"checksum", []string{"--sha256", strings.Repeat("0", 64), "-o", t.TempDir(), reg.Ref("app/cfg:1")}, ExitUsage, "pin one with @sha256"},
+		{"anonymous", []string{"-o", t.TempDir(), reg.Ref("app/cfg:1")}, ExitFailed, "no credentials for it were found"},
+		{"unknown tag", []string{"--docker-config", good, "-o", t.TempDir(), reg.Ref("app/cfg:2")}, ExitFailed, "has no tag 2"},
+		{"missing config", []string{"--docker-config", filepath.Join(dir, "nope.json"), "-o", t.TempDir(), reg.Ref("app/cfg:1")}, ExitUsage, "nope.json"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, _, stderr := runInitbox(t, append(append([]string{"fetch"}, tls...), tc.args...)...)
