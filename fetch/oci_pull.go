@@ -78,7 +78,7 @@ func (f *Fetcher) pull(ctx context.Context, job Job) (Result, error) {
 		return res, &UsageError{Arg: redact.URL(job.URL), Err: err}
 	}
 	job.Progress.setDest(dir)
-	p := &pulling{f: f, r: f.newRegistry(ref), dir: dir, job: job, rec: loadRecord(dir)}
+	p := &pulling{f: f, r: f.newRegistry(ref), dir: dir, job: job, rec: loadRecord(dir, f.opts.StateDir)}
 	sel := f.selection()
 	if ref.Digest != "" && p.rec.fresh(dir, ref.Digest, sel) {
 		return p.result(Skipped, ref.Digest), nil
@@ -109,7 +109,7 @@ func (f *Fetcher) pull(ctx context.Context, job Job) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	if err := rec.save(dir); err != nil {
+	if err := rec.save(dir, f.opts.StateDir); err != nil {
 		f.log.Warn("cannot write the record; the next run will pull again", "dir", dir, "error", err.Error())
 	}
 	status := Downloaded

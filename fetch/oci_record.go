@@ -2,18 +2,24 @@ package fetch
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/initbox/initbox/internal/atomicfile"
 )
 
 // An oci:// pull records what it wrote, so that a re-run can tell, from
-// the manifest digest alone, that nothing changed. Files written into the
-// directory (an artifact, one path of an image) are listed in
-// DIR/.initbox-oci.json; an image's whole tree, which replaces DIR, in
-// .DIR.initbox-oci.json beside it.
+// the manifest digest alone, that nothing changed. Like the manifests of
+// other fetches (manifest_store.go), the record is kept where a web server
+// serving DIR would not publish it: in the state directory if the caller
+// names one, else in an extended attribute of DIR itself, and only on a
+// file system without user xattrs in a hidden file: DIR/.initbox-oci.json
+// for files written into DIR, .DIR.initbox-oci.json beside DIR for an
+// image's tree, which replaces DIR.
 const (
+	recordXattr  = "user.initbox.oci"
 	recordName   = ".initbox-oci.json"
 	recordSuffix = ".initbox-oci.json"
 )
@@ -45,15 +51,30 @@ func recordPath(dir string, tree bool) string {
 	return filepath.Join(dir, recordName)
 }
 
-// loadRecord reads the record of dir, inside or beside it; nil if none.
-func loadRecord(dir string) *ociRecord {
-	for _, tree := range []bool{false, true} {
-		data, err := os.ReadFile(recordPath(dir, tree))
-		if err != nil {
-			continue
+// recordStatePath names DIR's record in the state directory: apart from a
+// manifest an https fetch may keep for the same path.
+func recordStatePath(stateDir, dir string) string {
+	return strings.TrimSuffix(statePath(stateDir, dir), ".json") + ".oci.json"
+}
+
+// loadRecord reads the record of dir; nil if there is none.
+func loadRecord(dir, stateDir string) *ociRecord {
+	var found [][]byte
+	if stateDir != "" {
+		if data, err := os.ReadFile(recordStatePath(stateDir, dir)); err == nil {
+			found = append(found, data)
 		}
+	} else if data, err := getXattr(dir, recordXattr); err == nil {
+		found = append(found, data)
+	}
+	for _, tree := range []bool{false, true} {
+		if data, err := os.ReadFile(recordPath(dir, tree)); err == nil {
+			found = append(found, data)
+		}
+	}
+	for _, data := range found {
 		var rec ociRecord
-		if json.Unmarshal(data, &rec) == nil && rec.Tree == tree {
+		if json.Unmarshal(data, &rec) == nil {
 			return &rec
 		}
 	}
@@ -103,14 +124,27 @@ func (f *recordFile) stamp(dir string) error {
 	return nil
 }
 
-func (rec *ociRecord) save(dir string) error {
+func (rec *ociRecord) save(dir, stateDir string) error {
 	data, err := json.MarshalIndent(rec, "", "  ")
 	if err != nil {
 		return err
 	}
-	path := recordPath(dir, rec.Tree)
-	if !rec.Tree {
-		os.Remove(recordPath(dir, true)) // from an earlier pull of an image's tree
+	var stored error
+	if stateDir != "" {
+		if stored = os.MkdirAll(stateDir, 0o755); stored == nil {
+			stored = atomicfile.WriteFile(recordStatePath(stateDir, dir), data, 0o644)
+		}
+	} else {
+		stored = setXattr(dir, recordXattr, data)
 	}
-	return atomicfile.WriteFile(path, append(data, '\n'), 0o644)
+	if stateDir == "" && errors.Is(stored, errNoXattr) {
+		return atomicfile.WriteFile(recordPath(dir, rec.Tree), append(data, '\n'), 0o644)
+	}
+	if stored != nil {
+		return stored
+	}
+	for _, tree := range []bool{false, true} {
+		os.Remove(recordPath(dir, tree)) // kept elsewhere now
+	}
+	return nil
 }
