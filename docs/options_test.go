@@ -27,6 +27,7 @@ import (
 var pagesOf = map[string][]string{
 	"wait":  {"wait.md"},
 	"check": {"wait.md"},
+	"fetch": {"fetch.md", "oci.md"},
 }
 
 // noPage lists the commands of `initbox --help` that need no page, and why.
