@@ -57,24 +57,7 @@ func (f *Fetcher) newClient() (*http.Client, error) {
 }
 
 func newTLSConfig(o TLSOptions) (*tls.Config, error) {
-	cfg := &tls.Config{InsecureSkipVerify: o.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
-	pool, err := httpopt.CertPool(o.CAFile)
-	if err != nil {
-		return nil, asUsageError(err)
-	}
-	cfg.RootCAs = pool
-	if o.CertFile != "" || o.KeyFile != "" {
-		if o.CertFile == "" || o.KeyFile == "" {
-			return nil, usageErrorf("client certificate", "give both the certificate and its key")
-		}
-		cert, err := tls.LoadX509KeyPair(o.CertFile, o.KeyFile)
-		if err != nil {
-			// The error may quote the key file's content: name the files only.
-			return nil, usageErrorf("client certificate "+o.CertFile, "cannot load it with the key %s", o.KeyFile)
-		}
-		cfg.Certificates = []tls.Certificate{cert}
-	}
-	return cfg, nil
+	return httpopt.TLS{CAFile: o.CAFile, CertFile: o.CertFile, KeyFile: o.KeyFile, InsecureSkipVerify: o.InsecureSkipVerify}.Config()
 }
 
 // RedirectError is a redirect initbox will not follow: a loop, or a

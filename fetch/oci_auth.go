@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/initbox/initbox/internal/httpopt"
+	"github.com/initbox/initbox/internal/option"
 )
 
 // credential is a user name and password (or token) for one registry.
@@ -37,15 +38,15 @@ func loadCredentials(path string) (map[string]credential, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, asUsageError(httpopt.SecretFileError("Docker config ", path, err))
+		return nil, httpopt.SecretFileError(option.OCIAuthFile, "", path, err)
 	}
 	var cfg dockerConfig
 	if json.Unmarshal(data, &cfg) != nil {
-		return nil, usageErrorf("Docker config "+path, "not a Docker config file (JSON with \"auths\")")
+		return nil, option.Errorf(option.OCIAuthFile, path, "not a Docker config file (JSON with \"auths\")")
 	}
 	if cfg.Auths == nil { // .dockercfg: the map at the top level
 		if json.Unmarshal(data, &cfg.Auths) != nil {
-			return nil, usageErrorf("Docker config "+path, "not a Docker config file (JSON with \"auths\")")
+			return nil, option.Errorf(option.OCIAuthFile, path, "not a Docker config file (JSON with \"auths\")")
 		}
 	}
 	creds := map[string]credential{}
@@ -55,7 +56,7 @@ func loadCredentials(path string) (map[string]credential, error) {
 			raw, err := base64.StdEncoding.DecodeString(a.Auth)
 			user, pass, ok := strings.Cut(string(raw), ":")
 			if err != nil || !ok {
-				return nil, usageErrorf("Docker config "+path, "the \"auth\" of %s is not base64 of user:password", configHost(key))
+				return nil, option.Errorf(option.OCIAuthFile, path, "the \"auth\" of %s is not base64 of user:password", configHost(key))
 			}
 			c = credential{user, pass}
 		}

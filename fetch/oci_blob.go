@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"time"
+
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // blob downloads the blob d into a partial file beside dest and verifies
@@ -81,7 +83,7 @@ func (r *registry) transferBlob(ctx context.Context, d descriptor, p *partial, d
 		r.f.log.Info("resuming", "blob", d.Digest, "at", p.size, "reason", cut.err.Error())
 		wait := backoff(r.f.opts.RetryWaitMin, r.f.opts.RetryWaitMax, fails, nil)
 		fails++
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep.For(ctx, wait); err != nil {
 			return fmt.Errorf("%w (%v)", err, cut)
 		}
 	}

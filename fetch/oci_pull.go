@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -30,16 +31,16 @@ func (f *Fetcher) setupOCI() error {
 	o := f.opts.OCI
 	var err error
 	if f.platform, err = ParsePlatform(o.Platform); err != nil {
-		return usageErrorf("platform "+o.Platform, "%v", err)
+		return option.Errorf(option.OCIPlatform, o.Platform, "%v", err)
 	}
 	if o.Path != "" {
 		if _, err := cleanEntryName(strings.TrimLeft(o.Path, "/")); err != nil || path.Clean("/"+o.Path) == "/" {
-			return usageErrorf("image path "+o.Path, "want the absolute path of a file in the image, such as /usr/bin/tool")
+			return option.Errorf(option.OCIPath, o.Path, "want the absolute path of a file in the image, such as /usr/bin/tool")
 		}
 	}
 	for _, name := range o.Files {
 		if _, err := cleanEntryName(name); err != nil {
-			return usageErrorf("artifact file "+name, "want a file name as the artifact lists it: %v", err)
+			return option.Errorf(option.OCIFiles, name, "want a file name as the artifact lists it: %v", err)
 		}
 	}
 	f.creds, err = loadCredentials(o.AuthFile)

@@ -33,7 +33,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []s
 		e.reportError(err)
 		return code, nil
 	}
-	return code, command
+	return code, e.command // run's may come from its file
 }
 
 // commands are initbox's commands, in the order --help lists them: each
@@ -44,6 +44,7 @@ var commands = []func(*env) *cli.Command{
 	checkCommand,
 	fetchCommand,
 	renderCommand,
+	runCommand,
 	versionCommand,
 }
 

@@ -9,12 +9,19 @@
 //	exit.go     the one table from errors to exit codes
 //	log.go      everything about what reaches stderr: slog setup, the
 //	            final error message
+//	flags.go    the libraries name options (internal/option), the CLI
+//	            names flags: the one table between them, applied to every
+//	            message
 //	exec.go     "-- COMMAND": checked before the work, exec'd after it
 //	signals.go  SIGINT and SIGTERM as a context's cause
 //	units.go    sizes on the command line (500MiB) and in messages
 //	roots.go    embedded root certificates, loaded only when needed
 //	wait.go, check.go, targets.go, fetch.go, render.go, version.go
 //	            one file per command (targets.go: what wait and check share)
+//	run.go      initbox run: a file of steps (parsed by internal/spec), each
+//	            run by the command of the same name; run_kinds.go makes the
+//	            step kinds and the schema from those commands' flags,
+//	            run_check.go validates every step first, run_steps.go runs them
 //
 // To add a command, say "serve":
 //
@@ -32,5 +39,9 @@
 //     --help is the reference: keep Usage texts exact.
 //  5. If it may verify a certificate, it gets the embedded roots before it
 //     runs (roots.go), unless it is listed in rootsFreeCommands.
-//  6. Test it in-process with Run (see main_test.go).
+//  6. If a library's message names one of its options, give the option an
+//     internal/option Name and map it to the flag in flags.go.
+//  7. Test it in-process with clitest.Run (internal/testutil/clitest, as
+//     main_test.go does), and the process-level behaviour (signals, exec,
+//     faults) in processtest/.
 package cli

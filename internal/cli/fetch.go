@@ -75,8 +75,8 @@ func httpFetchFlags() []cli.Flag {
 		&cli.DurationFlag{Category: net, Name: "progress-interval", Value: 5 * time.Second, Usage: "when stderr is not a terminal, log progress this often (0: never)", EnvVars: []string{"INITBOX_PROGRESS_INTERVAL"}},
 		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust", EnvVars: []string{"INITBOX_CA_FILE"}},
 		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe)", EnvVars: []string{"INITBOX_INSECURE_SKIP_VERIFY"}},
-		&cli.StringFlag{Category: tlsCat, Name: "cert-file", Usage: "client certificate (PEM) for servers that ask for one; with --key-file", EnvVars: []string{"INITBOX_CERT_FILE"}},
-		&cli.StringFlag{Category: tlsCat, Name: "key-file", Usage: "the client certificate's private key (PEM)", EnvVars: []string{"INITBOX_KEY_FILE"}},
+		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for servers that ask for one (mutual TLS); with --key", EnvVars: []string{"INITBOX_CERT"}},
+		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)", EnvVars: []string{"INITBOX_KEY"}},
 	}
 }
 
@@ -94,7 +94,7 @@ func runFetch(c *cli.Context, e *env) error {
 	f, err := fetch.New(opts)
 	if err != nil {
 		done()
-		return asUsage(err)
+		return err
 	}
 	ctx := c.Context // cancelled by SIGTERM: see WithSignals
 	if d := c.Duration("timeout"); d > 0 {
@@ -105,15 +105,6 @@ func runFetch(c *cli.Context, e *env) error {
 	results := f.All(ctx, jobs)
 	done()
 	return e.fetchVerdict(results, context.Cause(c.Context))
-}
-
-// asUsage turns the fetch package's validation errors into exit code 2.
-func asUsage(err error) error {
-	var ue *fetch.UsageError
-	if errors.As(err, &ue) {
-		return &usageError{err}
-	}
-	return err
 }
 
 // fetchVerdict logs one summary line per file and turns failures into the

@@ -30,7 +30,7 @@ func parseFetch(c *cli.Context) ([]fetch.Job, fetch.Options, error) {
 		return nil, opts, err
 	}
 	if err := fetch.Check(jobs, opts.Extract); err != nil {
-		return nil, opts, asUsage(err)
+		return nil, opts, err
 	}
 	return jobs, opts, nil
 }
@@ -124,7 +124,7 @@ func fetchOptions(c *cli.Context) (fetch.Options, error) {
 		HeaderFiles:     c.StringSlice("header-file"),
 		BearerTokenFile: c.String("bearer-token-file"),
 		TLS: fetch.TLSOptions{CAFile: c.String("ca-file"), InsecureSkipVerify: c.Bool("insecure-skip-verify"),
-			CertFile: c.String("cert-file"), KeyFile: c.String("key-file")},
+			CertFile: c.String("cert"), KeyFile: c.String("key")},
 		RetryNotFound: c.Bool("retry-not-found"),
 		StallTimeout:  c.Duration("stall-timeout"),
 		Parallel:      c.Int("parallel"),
