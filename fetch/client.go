@@ -84,10 +84,11 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// do sends a GET (or t.method) with the given header through retryablehttp: connection
-// errors, 408, 429 and 5xx (and 404/403 with RetryNotFound) are retried,
-// with a complete fresh request each time, until ctx ends. The response is
-// the first that is not retried; its status is the caller's to judge.
+// do sends a GET (or t.method) with the given header through
+// retryablehttp: connection errors, 408, 429 and 5xx (and 404/403 with
+// RetryNotFound) are retried, with a complete fresh request each time,
+// until ctx ends. The response is the first that is not retried; its
+// status is the caller's to judge.
 func (t *target) do(ctx context.Context, header http.Header) (*http.Response, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, cmp.Or(t.method, http.MethodGet), t.url.String(), nil)
 	if err != nil {
