@@ -67,8 +67,8 @@ type RedirectError struct{ Reason string }
 func (e *RedirectError) Error() string { return e.Reason }
 
 // checkRedirect stops loops and downgrades, and keeps the user's headers
-// (often tokens) from reaching another host, as curl does with
-// Authorization. net/http already drops Authorization and Cookie there.
+// and Authorization (often tokens) from reaching another host or port, as
+// curl does with Authorization.
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return &RedirectError{fmt.Sprintf("stopped after %d redirects: a redirect loop?", len(via))}
@@ -80,6 +80,10 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 		for name := range f.header {
 			req.Header.Del(name)
 		}
+		// net/http keeps Authorization for the same host name on another
+		// port; a registry's token is for the registry alone, not for the
+		// storage it redirects blobs to.
+		req.Header.Del("Authorization")
 	}
 	return nil
 }

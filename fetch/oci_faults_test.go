@@ -285,3 +285,26 @@ func TestOCIClientCertificate(t *testing.T) {
 		t.Errorf("wrong key: %v, want a UsageError that quotes no file", err)
 	}
 }
+
+// Registries often answer a blob GET with a redirect to their storage (a
+// CDN, S3). The blob comes from there, verified as ever, and the
+// registry's token does not follow it, not even to the same host name on
+// another port (which net/http alone would allow).
+func TestOCIBlobRedirectKeepsTheToken(t *testing.T) {
+	reg := testregistry.Start(t, testregistry.Config{Token: true, CDN: true})
+	data := bytes.Repeat([]byte("cdn "), 100_000)
+	reg.PushArtifact(t, "private/cdn", "1", testregistry.File{Name: "big", Data: data})
+	dir := t.TempDir()
+	f := ociFetcher(t, reg, func(o *Options) { o.OCI.AuthFile = reg.DockerConfig(t, reg.User, reg.Pass) })
+	pullOK(t, f, reg.Ref("private/cdn:1"), dir)
+	wantFile(t, filepath.Join(dir, "big"), string(data))
+	got := reg.CDN.Headers()
+	if len(got) == 0 {
+		t.Fatal("the CDN was not asked: the registry did not redirect")
+	}
+	for _, h := range got {
+		if h.Get("Authorization") != "" {
+			t.Errorf("the CDN received Authorization %.20q…", h.Get("Authorization"))
+		}
+	}
+}

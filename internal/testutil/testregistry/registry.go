@@ -31,6 +31,7 @@ type Config struct {
 	Auth  bool // htpasswd (basic) auth; needs TLS
 	Token bool // the token flow (Bearer) with a token service in the test; needs TLS
 	MTLS  bool // with TLS: the registry requires a client certificate
+	CDN   bool // blob downloads are redirected (307) to a CDN on another port
 }
 
 // Registry is a running registry.
@@ -43,6 +44,7 @@ type Registry struct {
 	User, Pass            string        // with Auth
 	Proxy                 *Proxy        // without TLS: the HTTP front, to count and break requests
 	Tokens                *atomic.Int64 // with Token: the requests the token service answered
+	CDN                   *CDN          // with CDN: where blob downloads are redirected
 	token                 *tokenServer
 	client                *http.Client
 	sock                  string
@@ -107,6 +109,14 @@ func Start(t testing.TB, cfg Config) *Registry {
 		auth = fmt.Sprintf("auth:\n  token:\n    realm: %s\n    service: %s\n    issuer: %s\n    rootcertbundle: %s\n",
 			r.token.URL, tokenService, tokenIssuer, bundle)
 	}
+	if cfg.CDN {
+		var cert *tls.Certificate
+		if r.Scheme == "https" {
+			cert = &pair
+		}
+		r.CDN = startCDN(t, filepath.Join(dir, "data"), cert)
+		auth += fmt.Sprintf("middleware:\n  storage:\n    - name: redirect\n      options:\n        baseurl: %s\n", r.CDN.URL)
+	}
 	if cfg.Auth {
 		hash, err := bcrypt.GenerateFromPassword([]byte(r.Pass), bcrypt.MinCost)
 		if err != nil {
@@ -114,7 +124,7 @@ func Start(t testing.TB, cfg Config) *Registry {
 		}
 		ht := filepath.Join(dir, "htpasswd")
 		writeFile(t, ht, r.User+":"+string(hash)+"\n")
-		auth = fmt.Sprintf("auth:\n  htpasswd:\n    realm: initbox-test\n    path: %s\n", ht)
+		auth += fmt.Sprintf("auth:\n  htpasswd:\n    realm: initbox-test\n    path: %s\n", ht)
 	}
 	conf := fmt.Sprintf(`version: 0.1
 log:
