@@ -296,9 +296,13 @@ func TestOCIBlobRedirectKeepsTheToken(t *testing.T) {
 	reg.PushArtifact(t, "private/cdn", "1", testregistry.File{Name: "big", Data: data})
 	dir := t.TempDir()
 	f := ociFetcher(t, reg, func(o *Options) { o.OCI.AuthFile = reg.DockerConfig(t, reg.User, reg.Pass) })
+	reg.CDN.CutOnce(100_000) // and a cut there is resumed through the registry
 	pullOK(t, f, reg.Ref("private/cdn:1"), dir)
 	wantFile(t, filepath.Join(dir, "big"), string(data))
 	got := reg.CDN.Headers()
+	if n := len(got); n != 2 || !strings.HasPrefix(got[1].Get("Range"), "bytes=") || got[1].Get("Range") == "bytes=0-" {
+		t.Errorf("the CDN answered %d requests (second Range %q), want the cut one and its resumption", n, got[min(1, n-1)].Get("Range"))
+	}
 	if len(got) == 0 {
 		t.Fatal("the CDN was not asked: the registry did not redirect")
 	}
