@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -57,7 +58,7 @@ func newApp(e *env) *cli.App {
 			"Exit codes: 0 success, 1 failure, 2 usage error, 124 timed out, 130/143 interrupted.",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
-		Flags:     globalFlags(),
+		Flags:     withEnv(globalFlags()),
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
@@ -81,12 +82,20 @@ func newApp(e *env) *cli.App {
 		cmd := build(e)
 		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
+		if !slices.Contains(envFreeCommands, cmd.Name) {
+			cmd.Flags = withEnv(cmd.Flags)
+		}
 		// The global flags work after the command too: "initbox wait -q".
-		cmd.Flags = append(cmd.Flags, globalFlags()...)
+		cmd.Flags = append(cmd.Flags, withEnv(globalFlags())...)
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 	}
 	return app
+}
+
+// action runs a command's function with what it may touch of the process.
+func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {
+	return func(c *cli.Context) error { return run(c, e) }
 }
 
 // commandNames lists the commands for messages: "wait, check or version".
@@ -109,7 +118,7 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only"},
 	}
 }

@@ -12,6 +12,8 @@
 //	flags.go    the libraries name options (internal/option), the CLI
 //	            names flags: the one table between them, applied to every
 //	            message
+//	env.go      the environment: INITBOX_ variables for every flag, and the
+//	            environment as render's templates see it
 //	exec.go     "-- COMMAND": checked before the work, exec'd after it
 //	signals.go  SIGINT and SIGTERM as a context's cause
 //	units.go    sizes on the command line (500MiB) and in messages
@@ -26,17 +28,18 @@
 // To add a command, say "serve":
 //
 //  1. Write serve.go with func serveCommand(e *env) *cli.Command (cli is
-//     github.com/urfave/cli/v2). Its Action parses and validates every
-//     flag before any work, returning usagef("--flag %v: want ...") for
-//     mistakes, then does the work through a library.
+//     github.com/urfave/cli/v2) whose Action is e.action(runServe), and
+//     func runServe(c *cli.Context, e *env) error. It parses and validates
+//     every flag before any work, returning usagef("--flag %v: want ...")
+//     for mistakes, then does the work through a library.
 //  2. Add serveCommand to the commands list in app.go.
 //  3. Return errors, never exit codes: a library's typed error (one with
 //     Usage() bool for the caller's mistakes), a usagef error, or a
 //     *failure of a kind; exit.go turns them into 0, 1, 2, 124, ... If the
 //     command logged its own verdict, return loggedErr(kind, err) so that
 //     it is not printed twice.
-//  4. Flags come with an INITBOX_ environment variable (EnvVars), and
-//     --help is the reference: keep Usage texts exact.
+//  4. Every flag gets its INITBOX_ environment variable from env.go; --help
+//     is the reference: keep Usage texts exact.
 //  5. If it may verify a certificate, it gets the embedded roots before it
 //     runs (roots.go), unless it is listed in rootsFreeCommands.
 //  6. If a library's message names one of its options, give the option an

@@ -22,12 +22,12 @@ const ociExamples = `
 func ociFlags() []cli.Flag {
 	cat := "OCI registries (oci://REGISTRY/REPOSITORY[:TAG][@sha256:DIGEST], into -o DIR)"
 	return []cli.Flag{
-		&cli.StringSliceFlag{Category: cat, Name: "oci-file", Usage: "of an artifact, write only the layer with this title (repeatable)", EnvVars: []string{"INITBOX_OCI_FILE"}},
-		&cli.StringSliceFlag{Category: cat, Name: "media-type", Usage: "of an artifact, write only layers of this media type (repeatable)", EnvVars: []string{"INITBOX_MEDIA_TYPE"}},
-		&cli.StringFlag{Category: cat, Name: "oci-path", Usage: "of an image, copy only this file (e.g. /usr/bin/tool) into -o DIR", EnvVars: []string{"INITBOX_OCI_PATH"}},
-		&cli.StringFlag{Category: cat, Name: "platform", Usage: "os/arch[/variant] to pick from an image index (default: the one initbox runs on)", EnvVars: []string{"INITBOX_PLATFORM"}},
-		&cli.StringFlag{Category: cat, Name: "docker-config", Usage: "Docker config.json or mounted kubernetes.io/dockerconfigjson secret with registry credentials (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)", EnvVars: []string{"INITBOX_DOCKER_CONFIG"}},
-		&cli.BoolFlag{Category: cat, Name: "plain-http", Usage: "talk plain http to registries (local registries only)", EnvVars: []string{"INITBOX_PLAIN_HTTP"}},
+		&cli.StringSliceFlag{Category: cat, Name: "oci-file", Usage: "of an artifact, write only the layer with this title (repeatable)"},
+		&cli.StringSliceFlag{Category: cat, Name: "media-type", Usage: "of an artifact, write only layers of this media type (repeatable)"},
+		&cli.StringFlag{Category: cat, Name: "oci-path", Usage: "of an image, copy only this file (e.g. /usr/bin/tool) into -o DIR"},
+		&cli.StringFlag{Category: cat, Name: "platform", Usage: "os/arch[/variant] to pick from an image index (default: the one initbox runs on)"},
+		&cli.StringFlag{Category: cat, Name: "docker-config", Usage: "Docker config.json or mounted kubernetes.io/dockerconfigjson secret with registry credentials (default: $DOCKER_CONFIG/config.json, ~/.docker/config.json)"},
+		&cli.BoolFlag{Category: cat, Name: "plain-http", Usage: "talk plain http to registries (local registries only)"},
 	}
 }
 

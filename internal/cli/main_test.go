@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/clitest"
+	"github.com/initbox/initbox/internal/testutil/faults"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -64,17 +64,12 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 
 func TestWaitTimesOutWith124AndNamesEachTarget(t *testing.T) {
 	refused := testnet.NewLate(t)
-	up, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close()
-	go testnet.AcceptAndClose(up)
+	up := faults.AcceptClose(t)
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 
 	code, argv, stdout, stderr := runInitbox(t, "wait", "--timeout", "400ms",
-		"tcp://"+refused.Addr, "tcp://"+up.Addr().String(), srv.URL+"/ready", "--", "true")
+		"tcp://"+refused.Addr, "tcp://"+up, srv.URL+"/ready", "--", "true")
 	if code != cli.ExitTimeout {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, cli.ExitTimeout, stderr)
 	}
