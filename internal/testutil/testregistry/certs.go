@@ -1,9 +1,6 @@
 package testregistry
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/base64"
@@ -12,13 +9,14 @@ import (
 	"net"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 // makeCerts makes a CA, a server certificate it signs for 127.0.0.1 and
 // a client certificate it signs.
 func makeCerts(t testing.TB) (ca *x509.Certificate, caPEM, certPEM, keyPEM, clientPEM, clientKeyPEM string) {
 	t.Helper()
-	caKey := newKey(t)
 	caTmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "initbox test CA"},
@@ -28,55 +26,30 @@ func makeCerts(t testing.TB) (ca *x509.Certificate, caPEM, certPEM, keyPEM, clie
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
 	}
-	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
+	caDER, caKey := testcert.Issue(caTmpl, nil, nil)
+	ca, err := x509.ParseCertificate(caDER)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ca, _ = x509.ParseCertificate(caDER)
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(2),
-		Subject:      pkix.Name{CommonName: "127.0.0.1"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		DNSNames:     []string{"localhost"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage, ips []net.IP) (string, string) {
+		der, key := testcert.Issue(&x509.Certificate{
+			SerialNumber: big.NewInt(serial),
+			Subject:      pkix.Name{CommonName: cn},
+			IPAddresses:  ips,
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(24 * time.Hour),
+			KeyUsage:     x509.KeyUsageDigitalSignature,
+			ExtKeyUsage:  []x509.ExtKeyUsage{usage},
+		}, ca, caKey)
+		keyDER, err := x509.MarshalECPrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pemString("CERTIFICATE", der), pemString("EC PRIVATE KEY", keyDER)
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keyDER, err := x509.MarshalECPrivateKey(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ckey := newKey(t)
-	ctmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(4),
-		Subject:      pkix.Name{CommonName: "initbox test client"},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	}
-	cder, err := x509.CreateCertificate(rand.Reader, ctmpl, ca, &ckey.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ckeyDER, _ := x509.MarshalECPrivateKey(ckey)
-	return ca, pemString("CERTIFICATE", caDER), pemString("CERTIFICATE", der), pemString("EC PRIVATE KEY", keyDER),
-		pemString("CERTIFICATE", cder), pemString("EC PRIVATE KEY", ckeyDER)
-}
-
-func newKey(t testing.TB) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
+	certPEM, keyPEM = leaf(2, "127.0.0.1", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
+	clientPEM, clientKeyPEM = leaf(4, "initbox test client", x509.ExtKeyUsageClientAuth, nil)
+	return ca, pemString("CERTIFICATE", caDER), certPEM, keyPEM, clientPEM, clientKeyPEM
 }
 
 func pemString(typ string, der []byte) string {
@@ -84,5 +57,3 @@ func pemString(typ string, der []byte) string {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
-
-func bigOne() *big.Int { return big.NewInt(3) }

@@ -9,12 +9,15 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 // tokenServer is the registry token service of the distribution spec
@@ -107,17 +110,13 @@ func b64url(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 // which the registry trusts as its root bundle.
 func signingCert(t testing.TB) (*ecdsa.PrivateKey, []byte, string) {
 	t.Helper()
-	key := newKey(t)
-	tmpl := &x509.Certificate{
-		SerialNumber: bigOne(),
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
-		IsCA:         true, BasicConstraintsValid: true,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der, key := testcert.Issue(&x509.Certificate{
+		SerialNumber:          big.NewInt(3),
+		NotBefore:             time.Now().Add(-time.Hour),
+		NotAfter:              time.Now().Add(24 * time.Hour),
+		KeyUsage:              x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+	}, nil, nil)
 	return key, der, pemString("CERTIFICATE", der)
 }
