@@ -1,19 +1,19 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes binaries the cluster tests run (kube-apiserver,
-# kube-controller-manager, kubelet, kubectl, kube-proxy) from the Go module
-# proxy, and CoreDNS (scripts/kube/build-coredns.sh), into a cache keyed on
+# kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy) from
+# the Go module proxy (CoreDNS: build-coredns.sh), into a cache keyed on
 # the Kubernetes and Go versions:
 #
 #   ${INITBOX_KUBE_CACHE:-/var/cache/initbox/kube}/v1.37.2-go1.26.8/bin/
 #
 # and prints that bin directory on stdout (everything else goes to stderr).
-# A cache entry is complete or absent: the binaries are built into a temporary
-# directory and renamed into place, so an interrupted build is rebuilt, never
-# half-used. Concurrent runs wait for each other (flock).
+# Each binary is built into a temporary directory and renamed into place, so
+# an interrupted build is redone, never half-used; only missing binaries are
+# built. Concurrent runs wait for each other (flock).
 #
 # The build module requires k8s.io/kubernetes with a replace line for each of
 # its staging modules (the "=> ./staging/..." lines of its own go.mod, pointed
-# at their published v0.X.Y twins) and a tools.go importing the five commands.
+# at their published v0.X.Y twins) and a tools.go importing the commands.
 # Cold: 6-12 min of CPU and ~2.7 GB peak RSS (the linker); ~1 GB of modules.
 set -euo pipefail
 
@@ -22,17 +22,18 @@ GOV=$(go env GOVERSION)
 CACHE=${INITBOX_KUBE_CACHE:-/var/cache/initbox/kube}
 ENTRY=$CACHE/$KV-$GOV
 BIN=$ENTRY/bin
-CMDS=(kube-apiserver kube-controller-manager kubelet kubectl kube-proxy)
+CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl kube-proxy)
 
-complete() {
+missing() {
   local c
-  for c in "${CMDS[@]}"; do [ -x "$BIN/$c" ] || return 1; done
+  for c in "${CMDS[@]}"; do [ -x "$BIN/$c" ] || echo "$c"; done
 }
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
 flock 9
-if complete; then
+todo=$(missing)
+if [ -z "$todo" ]; then
   echo "$BIN"
   exit 0
 fi
@@ -84,11 +85,14 @@ tmp=$ENTRY/bin.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
 pkgs=()
-for c in "${CMDS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
-# One go build for all five shares the compilation of common packages.
+for c in $todo; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+# One go build for all of them shares the compilation of common packages.
 go build -trimpath -ldflags="$ld" -o "$tmp/" "${pkgs[@]}" >&2
-"$tmp/kube-apiserver" --version >&2
-rm -rf "$BIN"
-mv "$tmp" "$BIN"
-echo "build.sh: built ${CMDS[*]} in $(( $(date +%s) - t0 )) s" >&2
+mkdir -p "$BIN"
+for c in $todo; do
+  if [ "$c" = kubectl ]; then "$tmp/$c" version --client >&2; else "$tmp/$c" --version >&2; fi
+  mv "$tmp/$c" "$BIN/$c"
+done
+rm -rf "$tmp"
+echo "build.sh: built" $todo "in $(($(date +%s) - t0)) s" >&2
 echo "$BIN"
