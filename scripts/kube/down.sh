@@ -60,7 +60,7 @@ kill_leftovers() {
 shims() {
   local f
   for f in /proc/[0-9]*/cmdline; do
-    tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF -- "$SOCK" && basename "$(dirname "$f")"
+    { tr '\0' '\n' <"$f"; } 2>/dev/null | grep -qxF -- "$SOCK" && basename "$(dirname "$f")"
   done
 }
 gone() {

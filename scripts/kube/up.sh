@@ -77,7 +77,9 @@ echo "$bin" >"$STATE/bin"
 
 # The namespace: its lo, and the node address on kube0, one end of a veth
 # pair whose both ends stay in the namespace (the kernel may lack the dummy
-# driver). Traffic to any address not in the namespace is unreachable.
+# driver). Traffic to any address not in the namespace is unreachable; the
+# service range needs a route of its own, since the namespace's own packets
+# are routed before kube-proxy's rules translate their destination.
 ip netns add "$NETNS"
 ip -n "$NETNS" link set lo up
 ip -n "$NETNS" link add kube0 type veth peer name kube0p
@@ -85,6 +87,7 @@ ip -n "$NETNS" addr add "$NODE_IP/$NODE_CIDR" dev kube0
 ip -n "$NETNS" link set kube0p up
 ip -n "$NETNS" link set kube0 up
 ip -n "$NETNS" route add unreachable default
+ip -n "$NETNS" route add "$SERVICE_CIDR" dev kube0
 
 "$KUBE_SCRIPTS/pki.sh"
 log "namespace $NETNS and PKI ready after $(since "$T0")"
