@@ -25,7 +25,8 @@
 #     INITBOX_KUBE_ADMIN_CERT, INITBOX_KUBE_ADMIN_KEY  a system:masters client
 #     INITBOX_KUBE_KUBECONFIG  the same as a kubeconfig
 #     INITBOX_KUBE_KUBECTL     kubectl of the same version
-#     INITBOX_KUBE_ETCD        etcd's client URL (etcdctl compact: 410 Gone)
+#     INITBOX_KUBE_ETCD        etcd's client URL, and INITBOX_KUBE_ETCDCTL of the
+#                              same version (etcdctl compact REV: 410 Gone)
 #     INITBOX_KUBE_NODE_IP     10.200.0.2, the API server's advertised address
 #     INITBOX_KUBE_RESTART_APISERVER  restart-apiserver.sh [restart|stop|start]
 #     with --node also INITBOX_KUBE_NODE, INITBOX_KUBE_CONTAINERD (socket),
@@ -38,7 +39,8 @@
 #   says so and exits 0; a half-up cluster is torn down and started afresh.
 #   Any failure tears down what was started and exits 1.
 # - INITBOX_KUBE_APISERVER_ARGS adds flags to kube-apiserver (space-separated).
-# - Binaries come from build.sh (cached; cold build 6-12 min).
+# - Binaries come from build.sh (cached; cold build 6-12 min), etcd too, at
+#   the version Kubernetes requires.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -93,7 +95,7 @@ ip -n "$NETNS" route add "$SERVICE_CIDR" dev kube0
 log "namespace $NETNS and PKI ready after $(since "$T0")"
 
 rm -rf "$ETCD_DATA"
-start etcd etcd --name initbox-kube --data-dir "$ETCD_DATA" \
+start etcd "$bin/etcd" --name initbox-kube --data-dir "$ETCD_DATA" --unsafe-no-fsync \
   --listen-client-urls "$ETCD_URL" --advertise-client-urls "$ETCD_URL" \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
   --initial-cluster initbox-kube=http://127.0.0.1:2380 --log-level warn
@@ -150,6 +152,7 @@ write_env() {
     echo "INITBOX_KUBE_KUBECONFIG=$PKI/admin.kubeconfig"
     echo "INITBOX_KUBE_KUBECTL=$bin/kubectl"
     echo "INITBOX_KUBE_ETCD=$ETCD_URL"
+    echo "INITBOX_KUBE_ETCDCTL=$bin/etcdctl"
     echo "INITBOX_KUBE_NODE_IP=$NODE_IP"
     echo "INITBOX_KUBE_RESTART_APISERVER=$KUBE_SCRIPTS/restart-apiserver.sh"
     [ "$node" = 0 ] || node_env
