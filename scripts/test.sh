@@ -35,3 +35,10 @@ if ! go test -race -count=1 -v ./e2e/ >"$log" 2>&1; then
   exit 1
 fi
 grep -E -- '^={10,}|^E2E|^ *--- (PASS|SKIP)|SKIPPED|^ok' "$log"
+
+# ---- Real Kubernetes (issues 12 and 13) -------------------------------------
+# One cluster (etcd, control plane, containerd, kubelet, kube-proxy, CoreDNS)
+# inside a network namespace of its own, built from the Go module proxy and
+# cached (/var/cache/initbox/kube; cold ~6-12 min), up once for every test
+# that needs it and torn down on every exit path: scripts/kube/test.sh.
+scripts/kube/test.sh
