@@ -96,3 +96,4 @@ if ((${#failed[@]} > 0)); then
   echo "FAILED stages: ${failed[*]}" >&2
   exit 1
 fi
+echo "all stages passed" >&2
