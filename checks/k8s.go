@@ -27,6 +27,7 @@ type Kube struct {
 	client    *kubeClient
 	watchFor  time.Duration
 	grace     time.Duration
+	onGone    func() // tests: a watch expired (410) and a list follows
 }
 
 // kubeWant is a resource named by the user, to find by discovery.

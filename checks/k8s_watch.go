@@ -60,6 +60,9 @@ func (w *kubeWatcher) run(ctx context.Context) (string, error) {
 			return w.detail, w.final
 		}
 		if errors.Is(err, errGone) {
+			if w.k.onGone != nil && !w.poll {
+				w.k.onGone()
+			}
 			continue
 		}
 		if ctx.Err() != nil || !w.wait(ctx, err, res) {
