@@ -34,6 +34,10 @@ const targetExamples = `Targets (several are checked in parallel; all must be re
    nats://nats:4222                         INFO, then PING answers PONG
    mqtt://broker:1883, mqtts://             CONNECT answered by CONNACK 0
    grpc://api:50051[/SERVICE], grpcs://     grpc.health.v1.Health/Check answers SERVING
+   k8s://job/migrate, k8s://NS/pod/db-0     a Kubernetes object is ready, as kubectl wait/rollout status says:
+   k8s://service/db?min=2                   pod Ready, Job complete (failed: exit 1 at once), rolled out,
+   k8s://pods?selector=app=db&count=any     a Service's ready endpoints; any kind: ?condition=Ready,
+   k8s://certificates.cert-manager.io/web   ?jsonpath=.status.phase&value=Bound, ?for=delete (by watch)
    Passwords: in the URL, or --password-file / INITBOX_PASSWORD for URLs without one.`
 
 const waitExamples = `Examples:
@@ -165,6 +169,7 @@ func runCheck(c *cli.Context, e *env) error {
 	}
 	for _, t := range nr.Targets {
 		e.log.Error("not ready", "target", t.Target, "error", t.Err.Error())
+		e.hints.print(e, t.Err)
 	}
 	return &exitError{code: exitFailed, err: err, logged: true}
 }

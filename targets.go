@@ -12,7 +12,7 @@ func targetFlags() []cli.Flag {
 	tlsCat := "TLS (https, rediss, amqps, mqtts, grpcs; postgres sslmode; nats when required)"
 	dns := "DNS targets"
 	proto := "Protocol targets (postgres, mysql, redis, amqp, nats, mqtt)"
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Category: http, Name: "method", Value: "GET", Usage: "request method", EnvVars: []string{"INITBOX_METHOD"}},
 		&cli.StringSliceFlag{Category: http, Name: "header", Usage: `request header "Name: value" (repeatable)`, EnvVars: []string{"INITBOX_HEADER"}},
 		&cli.StringSliceFlag{Category: http, Name: "header-file", Usage: `header whose value is read from a file: "Authorization=/var/run/secrets/token" (repeatable)`, EnvVars: []string{"INITBOX_HEADER_FILE"}},
@@ -35,6 +35,7 @@ func targetFlags() []cli.Flag {
 		&cli.StringFlag{Category: proto, Name: "password-file", Usage: "file holding that password, read again on every attempt (mounted secrets)", EnvVars: []string{"INITBOX_PASSWORD_FILE"}},
 		&cli.BoolFlag{Category: "File targets", Name: "non-empty", Usage: "the file must also have data", EnvVars: []string{"INITBOX_NON_EMPTY"}},
 	}
+	return append(flags, kubeFlags()...)
 }
 
 // parseTargets validates every target and its options before any attempt.
@@ -85,5 +86,6 @@ func targetOptions(c *cli.Context) checks.Options {
 		},
 		File: checks.FileOptions{NonEmpty: c.Bool("non-empty")},
 		Auth: checks.AuthOptions{Password: c.String("password"), PasswordFile: c.String("password-file")},
+		Kube: kubeOptions(c),
 	}
 }
