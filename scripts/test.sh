@@ -21,6 +21,23 @@ FUZZTIME=${FUZZTIME:-15s} scripts/fuzz.sh
 
 (cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
 
+# ---- k8s:// targets against a real control plane (etcd, kube-apiserver with
+# RBAC, kube-controller-manager) that scripts/kube/up.sh starts in its own
+# network namespace. The test binary is built here and run inside that
+# namespace; INITBOX_REQUIRE_KUBE makes a missing cluster a failure.
+k8stest=$(mktemp -d)
+go test -c -o "$k8stest/checks.test" ./checks
+scripts/kube/up.sh
+if ! INITBOX_REQUIRE_KUBE=1 scripts/kube/exec.sh "$k8stest/checks.test" -test.run '^TestK8s' -test.count=1 -test.v -test.timeout 20m >"$k8stest/log" 2>&1; then
+  cat "$k8stest/log"
+  scripts/kube/down.sh
+  exit 1
+fi
+grep -E -- '^ *--- (PASS|SKIP|FAIL)|^(ok|PASS|FAIL)' "$k8stest/log"
+scripts/kube/down.sh
+rm -rf "$k8stest"
+# ---- end of k8s:// targets
+
 # The e2e tests run apart and verbose, so that a skip is seen, not hidden
 # behind an "ok".
 if ! docker info >/dev/null 2>&1; then
