@@ -79,7 +79,7 @@ func TestK8sForbiddenThenGranted(t *testing.T) {
 	}
 	t.Logf("hint:\n%s", ae.Hint())
 	c.apply(t, ae.Hint())
-	w.until(t, stateIs("0 succeeded, 0 active"))
+	w.until(t, stateIs("0/1 succeeded, 0 active"))
 	now := time.Now().UTC().Format(time.RFC3339)
 	c.patchStatus(t, "/apis/batch/v1/namespaces/"+ns+"/jobs/migrate", `{"status":{"startTime":"`+now+`","completionTime":"`+now+`","succeeded":1,
 		"conditions":[{"type":"SuccessCriteriaMet","status":"True","lastTransitionTime":"`+now+`"},{"type":"Complete","status":"True","lastTransitionTime":"`+now+`"}]}}`)
