@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs, from Debian's packages and when missing, what the cluster of
+# scripts/kube/up.sh runs besides the binaries build.sh makes: etcd (and
+# etcdctl, with which tests compact etcd to make a watch expire), a second
+# containerd with its CRI plugin, runc, the CNI plugins, nft for kube-proxy,
+# busybox-static for the test images, openssl for the PKI. None of them is
+# started as a system service; up.sh starts its own instances.
+set -euo pipefail
+
+need=()
+command -v etcd >/dev/null || need+=(etcd-server)
+command -v etcdctl >/dev/null || need+=(etcd-client)
+command -v containerd >/dev/null || need+=(containerd)
+command -v runc >/dev/null || need+=(runc)
+[ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/loopback ] ||
+  need+=(containernetworking-plugins)
+command -v nft >/dev/null || need+=(nftables)
+command -v busybox >/dev/null || need+=(busybox-static)
+command -v openssl >/dev/null || need+=(openssl)
+command -v curl >/dev/null || need+=(curl)
+command -v nsenter >/dev/null || need+=(util-linux)
+command -v ip >/dev/null || need+=(iproute2)
+command -v flock >/dev/null || need+=(util-linux)
+[ ${#need[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "installing: ${need[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
