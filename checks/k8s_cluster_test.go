@@ -129,6 +129,10 @@ func (c *cluster) namespace(t *testing.T) string {
 	c.create(t, "/api/v1/namespaces", `{"metadata":{"name":"`+name+`"}}`)
 	t.Cleanup(func() { c.do(t, "DELETE", "/api/v1/namespaces/"+name, "", nil, nil) })
 	c.create(t, "/api/v1/namespaces/"+name+"/serviceaccounts", `{"metadata":{"name":"waiter"}}`)
+	// Pods need the default ServiceAccount, which the controller manager
+	// may be slow to create after an API server restart: make it here
+	// (a conflict with the controller's is fine).
+	c.do(t, "POST", "/api/v1/namespaces/"+name+"/serviceaccounts", "", []byte(`{"metadata":{"name":"default"}}`), nil)
 	return name
 }
 

@@ -113,16 +113,24 @@ func TestK8sTokenRotated(t *testing.T) {
 	c := testCluster(t)
 	ns := c.namespace(t)
 	c.grant(t, ns, "", "pods")
-	for _, h := range []string{"holder1", "holder2", "db-0"} {
-		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+h+`"},"spec":`+podSpec+`}`)
+	for _, h := range []string{"holder1", "holder2"} {
+		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+h+`"},"spec":{"serviceAccountName":"waiter","containers":[{"name":"c","image":"busybox"}]}}`)
 	}
-	o, tokenFile := c.serviceAccount(t, ns, c.token(t, ns, "holder1"))
+	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	old := c.token(t, ns, "holder1")
+	o, tokenFile := c.serviceAccount(t, ns, old)
 	o.WatchTimeout = 3 * time.Second
 	w := startWait(t, "k8s://pod/db-0", o, 2*time.Minute)
 	w.until(t, stateIs("Pending, not ready"))
 	writeKubeFile(t, strings.TrimSuffix(tokenFile, "/token"), "token", c.token(t, ns, "holder2"))
 	c.must(t, "DELETE", "/api/v1/namespaces/"+ns+"/pods/holder1", nil)
-	time.Sleep(15 * time.Second) // past the API server's token cache and several watch renewals
+	eventually(t, "the old token revoked", func() error {
+		if code := c.statusAs(t, old, "/api/v1/namespaces/"+ns+"/pods"); code != 401 {
+			return fmt.Errorf("the old token still gets %d", code)
+		}
+		return nil
+	})
+	time.Sleep(2 * o.WatchTimeout) // the watch is renewed, with the new token
 	node := c.node(t)
 	c.podReady(t, ns, "db-0", node, true)
 	if err := w.result(t); err != nil {
@@ -189,12 +197,17 @@ func TestK8sWatchExpired(t *testing.T) {
 	}
 	gone := make(chan struct{}, 10)
 	k.(*Kube).onGone = func() { gone <- struct{}{} }
-	w := &Waiter{}
+	listed := make(chan struct{}, 100)
+	w := &Waiter{OnChange: func(e Event) {
+		t.Logf("ready=%v %v", e.Ready, e.Err)
+		listed <- struct{}{}
+	}}
 	done := make(chan error, 1)
 	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
 	defer cancel()
 	go func() { done <- w.Wait(ctx, []Checker{k}) }()
-	time.Sleep(time.Second) // listed and watching
+	<-listed
+	time.Sleep(time.Second) // and watching
 	restart(t, c, "stop")
 	rev := c.etcd(t, "/v3/kv/put", `{"key":"`+b64("/initbox-test/advance")+`","value":"`+b64("x")+`"}`)
 	c.etcd(t, "/v3/kv/compaction", `{"revision":"`+rev+`","physical":true}`)
@@ -232,3 +245,18 @@ func (c *cluster) etcd(t *testing.T, path, body string) string {
 }
 
 func b64(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+
+// statusAs is the status code of a GET made with a bearer token.
+func (c *cluster) statusAs(t *testing.T, token, path string) int {
+	t.Helper()
+	req, _ := http.NewRequest("GET", c.server+path, nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	tr := c.http.Transport.(*http.Transport).Clone()
+	tr.TLSClientConfig.Certificates = nil
+	resp, err := (&http.Client{Transport: tr, Timeout: 10 * time.Second}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}

@@ -201,19 +201,23 @@ func (k *Kube) evaluateSelected(objs map[string]obj) (string, bool, error) {
 			firstWaiting = fmt.Sprintf("%s/%s: %s", k.judge.kind, n, state)
 		}
 	}
+	var ok bool
 	state := fmt.Sprintf("%d/%d ready", ready, len(names))
-	if firstWaiting != "" {
-		state += " (" + firstWaiting + ")"
-	}
 	switch {
 	case len(names) == 0:
 		return "none match the selector", false, nil
 	case k.count == 0:
-		return state, ready == len(names), nil
+		ok = ready == len(names)
 	case k.count < 0:
-		return state, ready > 0, nil
+		ok = ready > 0
+	default:
+		ok = ready >= k.count
+		state += fmt.Sprintf(", want %d", k.count)
 	}
-	return fmt.Sprintf("%s, want %d", state, k.count), ready >= k.count, nil
+	if !ok && firstWaiting != "" {
+		state += " (" + firstWaiting + ")"
+	}
+	return state, ok, nil
 }
 
 // one judges a single object that exists.

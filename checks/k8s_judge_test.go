@@ -103,8 +103,9 @@ func TestKubeSelectedAndNamed(t *testing.T) {
 	}{
 		{0, mk(ready, pending), "1/2 ready (pod/b: Pending, not ready)", false},
 		{0, mk(ready, done), "1/1 ready", true},
-		{-1, mk(pending, ready), "1/2 ready (pod/a: Pending, not ready)", true},
-		{2, mk(ready, pending, ready), "2/3 ready (pod/b: Pending, not ready), want 2", true},
+		{-1, mk(pending, ready), "1/2 ready", true},
+		{2, mk(ready, pending, ready), "2/3 ready, want 2", true},
+		{2, mk(ready, pending, pending), "1/3 ready, want 2 (pod/b: Pending, not ready)", false},
 		{0, mk(), "none match the selector", false},
 	}
 	for _, tt := range tests {

@@ -40,7 +40,8 @@ type kubeWatcher struct {
 	trouble error  // why nothing newer is seen; nil while following
 	refused time.Time
 	retry   time.Duration
-	poll    bool
+	poll    time.Time // until then, list every kubePollInterval: watch was refused
+	fresh   bool      // listed, and no watch opened since
 
 	settled bool // ready or final: Watch returns detail, final
 	detail  string
@@ -50,8 +51,8 @@ type kubeWatcher struct {
 func (w *kubeWatcher) run(ctx context.Context) (string, error) {
 	for {
 		res, err := w.k.resolve(ctx)
-		if err == nil {
-			err = w.list(ctx, res)
+		if err == nil && w.rv == "" {
+			err = w.list(ctx, res) // else resume the watch where it broke
 		}
 		if err == nil && !w.settled {
 			err = w.follow(ctx, res)
@@ -60,7 +61,8 @@ func (w *kubeWatcher) run(ctx context.Context) (string, error) {
 			return w.detail, w.final
 		}
 		if errors.Is(err, errGone) {
-			if w.k.onGone != nil && !w.poll {
+			w.rv = ""
+			if w.k.onGone != nil && !time.Now().Before(w.poll) {
 				w.k.onGone()
 			}
 			continue
@@ -78,7 +80,7 @@ func (w *kubeWatcher) list(ctx context.Context, res kubeResource) error {
 	if err != nil {
 		return w.k.explain(err, "list", res)
 	}
-	w.refused, w.retry, w.trouble = time.Time{}, 0, nil
+	w.refused, w.retry, w.trouble, w.fresh = time.Time{}, 0, nil, true
 	w.objs = make(map[string]obj, len(l.Items))
 	for _, o := range l.Items {
 		w.objs[name(o)] = o
@@ -92,32 +94,52 @@ func (w *kubeWatcher) list(ctx context.Context, res kubeResource) error {
 // (errGone) or the watch fails.
 func (w *kubeWatcher) follow(ctx context.Context, res kubeResource) error {
 	for !w.settled {
-		if w.poll {
+		if time.Now().Before(w.poll) {
 			if !sleepCtx(ctx, kubePollInterval) {
 				return ctx.Err()
 			}
 			return errGone // list again
 		}
 		s, err := w.k.client.watch(ctx, w.k.listPath(res), w.k.listQuery(), w.rv, w.timeout())
+		if apiCode(err) == 410 {
+			return errGone
+		}
 		if err != nil {
 			err = w.k.explain(err, "watch", res)
 			var ae *KubeAccessError
-			if errors.As(err, &ae) && ae.Code == 403 {
-				w.poll = true // list is allowed, watch is not
+			if errors.As(err, &ae) && ae.Code == 403 && w.fresh {
+				w.poll = time.Now().Add(time.Minute) // list is allowed, watch is not: try it again later
 				w.report(&KubeStateError{State: w.last, Err: err})
 				continue
 			}
+			if ae != nil && !w.refused.IsZero() && time.Since(w.refused) >= w.k.grace {
+				// Refused past the grace a restarted API server needs:
+				// list again, to learn whether only watch is refused.
+				w.rv = ""
+			}
 			return err
 		}
+		w.fresh = false
+		w.recovered()
+		began := time.Now()
 		err = w.stream(s)
 		s.close()
-		if err != nil {
+		switch {
+		case err == nil:
+			w.retry = 0 // the server ended the watch: renew it at once
+		case errors.Is(err, errGone) || isAPIError(err) || time.Since(began) < time.Second:
 			return err
+		default:
+			// A connection that carried the watch for a while broke (an
+			// API server shutting down sends GOAWAY): renew it at once;
+			// only a failure to renew is worth reporting.
+			w.retry = 0
 		}
-		w.retry = 0 // the server ended the watch in good order: renew it at once
 	}
 	return nil
 }
+
+func isAPIError(err error) bool { return apiCode(err) != 0 }
 
 // stream reads one watch's events until it ends, the target settles, or
 // nothing, not even a bookmark, arrives for well past the watch's length.
@@ -154,6 +176,15 @@ func (w *kubeWatcher) stream(s *watchStream) error {
 	return nil
 }
 
+// recovered clears a trouble once a watch is open again, and says so.
+func (w *kubeWatcher) recovered() {
+	w.refused, w.retry = time.Time{}, 0
+	if w.trouble != nil {
+		w.trouble = nil
+		w.report(&KubeStateError{State: w.last})
+	}
+}
+
 // observe judges the objects and reports a changed state.
 func (w *kubeWatcher) observe(listed bool) {
 	state, ready, final := w.k.evaluate(w.objs)
@@ -183,7 +214,7 @@ func (w *kubeWatcher) wait(ctx context.Context, err error, res kubeResource) boo
 			// An API server that has just started refuses valid tokens
 			// until its RBAC caches fill: not yet a verdict.
 			// Its type is dropped so that no grant is suggested yet.
-			err = &KubeStateError{State: "the API server refused the request; retrying, as it does while starting", Err: errors.New(err.Error())}
+			err = &KubeStateError{State: "refused; retrying for a few seconds, as an API server just started refuses valid tokens", Err: errors.New(err.Error())}
 		} else {
 			limit = kubeRefusedMax
 		}
