@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the figures of the README's Reliability table, from the same tests
+# Prints the figures of docs/reliability.md's tables, from the same tests
 # that scripts/test.sh runs: the fault matrices (each fault a subtest), the
 # full-disk tests, SIGTERM at random moments, re-runs with zero writes, and
 # every fuzz target for FUZZTIME (default 15s). Run as root: the full-disk

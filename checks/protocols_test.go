@@ -11,7 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/option"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // protocolSchemes are the protocol checks, each with a URL form that
@@ -109,7 +110,7 @@ func TestProtocolUsageErrors(t *testing.T) {
 		{"grpc without port", "grpc://api", AuthOptions{}, "missing port"},
 		{"grpc with a user", "grpc://me:pw@api:50051", AuthOptions{}, "takes no user"},
 		{"both password options", "postgres://app@db", AuthOptions{Password: "x", PasswordFile: pw}, "not both"},
-		{"missing password file", "postgres://app@db", AuthOptions{PasswordFile: pw + ".missing"}, "--password-file"},
+		{"missing password file", "postgres://app@db", AuthOptions{PasswordFile: pw + ".missing"}, string(option.PasswordFile)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -51,8 +51,13 @@ func TestMain(m *testing.M) {
 // need returns the path of the first of the given programs that exists (a
 // name is looked up in PATH). When none does, the test is skipped loudly,
 // or fails if INITBOX_REQUIRE_SERVERS is set, as scripts/test.sh does.
+// Under go test -short the real servers are left out: they take seconds
+// each to start.
 func need(t testing.TB, programs ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a real server: not under -short")
+	}
 	for _, p := range programs {
 		if path, err := exec.LookPath(p); err == nil {
 			return path
@@ -126,12 +131,10 @@ func setUser(cmd *exec.Cmd, name string) error {
 	if name == "" || os.Getuid() != 0 {
 		return nil
 	}
-	u, err := user.Lookup(name)
+	uid, gid, err := lookupIDs(name)
 	if err != nil {
 		return err
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
@@ -139,17 +142,26 @@ func setUser(cmd *exec.Cmd, name string) error {
 	return nil
 }
 
+// lookupIDs returns the user and group IDs of a user name.
+func lookupIDs(name string) (uid, gid int, err error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid, nil
+}
+
 // chownTree gives a directory to the user a server runs as, when root.
 func chownTree(dir, name string) error {
 	if os.Getuid() != 0 {
 		return nil
 	}
-	u, err := user.Lookup(name)
+	uid, gid, err := lookupIDs(name)
 	if err != nil {
 		return err
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
 	return filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 func TestTCPOpensLate(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 func TestSecretsNeverLogged(t *testing.T) {
@@ -76,8 +78,14 @@ func TestSecretsNeverLogged(t *testing.T) {
 		}
 	}
 	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(p, ".json") {
+		if err != nil {
+			return nil
+		}
+		if strings.HasSuffix(p, ".json") { // partial downloads' manifests
 			b, _ := os.ReadFile(p)
+			text += string(b)
+		}
+		if b, _, err := readManifest(p, ""); err == nil {
 			text += string(b)
 		}
 		return nil
@@ -131,7 +139,7 @@ func TestBadHeadersAreUsageErrors(t *testing.T) {
 		{"bad name", Options{Headers: []string{"Bad Name: x"}}, "not a valid header name"},
 		{"range", Options{Headers: []string{"Range: bytes=0-"}}, "sets Range itself"},
 		{"missing file", Options{HeaderFiles: []string{"X-Key=" + filepath.Join(dir, "none")}}, "none"},
-		{"missing token", Options{BearerTokenFile: filepath.Join(dir, "none")}, "--bearer-token-file"},
+		{"missing token", Options{BearerTokenFile: filepath.Join(dir, "none")}, string(option.BearerTokenFile)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -126,7 +126,7 @@ func (t *target) install(ctx context.Context) error {
 // saveManifest records the fetch for the next run. Failing to is no reason
 // to fail the fetch: the next run downloads again.
 func (t *target) saveManifest(m manifest) {
-	if err := writeManifest(t.dest, m); err != nil {
+	if err := writeManifest(t.dest, t.f.opts.StateDir, m); err != nil {
 		t.f.log.Warn("cannot write the manifest; the next run will download again", "file", t.dest, "error", err.Error())
 	}
 }

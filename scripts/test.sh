@@ -4,22 +4,47 @@
 # (fault matrices, signal and re-run property tests included), fuzzing, the
 # Kubernetes examples' check (its own module), and the e2e tests on a real
 # Docker engine. The e2e tests build everything they use themselves.
-set -euo pipefail
+#
+# Every stage runs even when an earlier one failed (a failure in one must not
+# hide the others); the failed stages are listed at the end, and the script
+# exits non-zero if there was any.
+#
+# The fast loop for contributors is `go test -short ./...` (no servers, no
+# process-level suites); this script is the full suite that CI runs.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/deps.sh
-go vet ./...
-go tool staticcheck ./...
-# The image is multi-arch: keep every architecture building.
-for arch in arm64 arm 386 riscv64; do GOARCH=$arch go vet ./...; done
+failed=()
+# stage NAME COMMAND...: runs one stage, timing it, and records a failure.
+stage() {
+  local name=$1 start=$SECONDS status=0
+  shift
+  echo "=== stage $name" >&2
+  "$@" || status=$?
+  if ((status != 0)); then
+    failed+=("$name")
+    echo "=== stage $name FAILED (exit $status, $((SECONDS - start)) s)" >&2
+  else
+    echo "=== stage $name ok ($((SECONDS - start)) s)" >&2
+  fi
+}
+
+vet_all_arches() {
+  go vet ./... || return
+  # The image is multi-arch: keep every architecture building.
+  local arch
+  for arch in arm64 arm 386 riscv64; do GOARCH=$arch go vet ./... || return; done
+}
+
 # The protocol tests skip loudly when a server is missing; here, where
 # deps.sh has installed them all, a missing server is a failure.
-INITBOX_REQUIRE_SERVERS=1 go test -race -count=1 $(go list ./... | grep -v /e2e)
+unit_tests() {
+  INITBOX_REQUIRE_SERVERS=1 go test -race -count=1 $(go list ./... | grep -v /e2e)
+}
 
-# Every fuzz target for a bounded time, from its seed corpus in testdata/fuzz.
-FUZZTIME=${FUZZTIME:-15s} scripts/fuzz.sh
-
-(cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
+k8s_examples() {
+  (cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
+}
 
 # ---- k8s:// targets against a real control plane (etcd, kube-apiserver with
 # RBAC, kube-controller-manager) that scripts/kube/up.sh starts in its own
@@ -40,15 +65,38 @@ rm -rf "$k8stest"
 
 # The e2e tests run apart and verbose, so that a skip is seen, not hidden
 # behind an "ok".
-if ! docker info >/dev/null 2>&1; then
-  echo "==============================================================================" >&2
-  echo "E2E TESTS SKIPPED: no Docker engine answers (docker info fails)" >&2
-  echo "==============================================================================" >&2
-fi
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-if ! go test -race -count=1 -v ./e2e/ >"$log" 2>&1; then
-  cat "$log"
+e2e_tests() {
+  if ! docker info >/dev/null 2>&1; then
+    echo "==============================================================================" >&2
+    echo "E2E TESTS SKIPPED: no Docker engine answers (docker info fails)" >&2
+    echo "==============================================================================" >&2
+  fi
+  local log status=0
+  log=$(mktemp)
+  go test -race -count=1 -v ./e2e/ >"$log" 2>&1 || status=$?
+  if ((status != 0)); then
+    cat "$log"
+  else
+    grep -E -- '^={10,}|^E2E|^ *--- (PASS|SKIP)|SKIPPED|^ok' "$log"
+  fi
+  rm -f "$log"
+  return "$status"
+}
+
+# Without the servers nothing else can pass: stop here if deps fail.
+scripts/deps.sh || { echo "=== deps failed: nothing else can run" >&2; exit 1; }
+stage vet vet_all_arches
+stage staticcheck go tool staticcheck ./...
+stage unit unit_tests
+# Every fuzz target for a bounded time, from its seed corpus in testdata/fuzz.
+stage fuzz env FUZZTIME="${FUZZTIME:-15s}" scripts/fuzz.sh
+stage k8s-examples k8s_examples
+stage e2e e2e_tests
+# GoReleaser's snapshot of every release binary, its checksums verified.
+stage release scripts/release-check.sh
+
+if ((${#failed[@]} > 0)); then
+  echo "FAILED stages: ${failed[*]}" >&2
   exit 1
 fi
-grep -E -- '^={10,}|^E2E|^ *--- (PASS|SKIP)|SKIPPED|^ok' "$log"
+echo "all stages passed" >&2

@@ -1,0 +1,115 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+)
+
+// Main runs one initbox command line and returns the process's exit code;
+// ctx carries SIGINT and SIGTERM as its cancel cause (see WithSignals).
+// When the command succeeded and a "-- COMMAND" followed it, Main replaces
+// the process with that command and returns only if that fails.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	code, argv := Run(ctx, args, stdout, stderr)
+	if argv == nil {
+		return code
+	}
+	return execAfter(ctx, argv, stderr)
+}
+
+// Run is Main without the exec, for running the CLI in-process: it returns
+// the exit code and, when the command succeeded and a "-- COMMAND"
+// followed it, the command that Main would replace the process with.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []string) {
+	args, command := splitCommand(args)
+	e := &env{stdout: stdout, stderr: stderr, command: command}
+	err := newApp(e).RunContext(ctx, args)
+	code := exitCode(err)
+	if code != ExitOK {
+		e.reportError(err)
+		return code, nil
+	}
+	return code, e.command // run's may come from its file
+}
+
+// commands are initbox's commands, in the order --help lists them: each
+// is a function in the command's own file that builds its *cli.Command
+// (see the package comment for how to add one).
+var commands = []func(*env) *cli.Command{
+	waitCommand,
+	checkCommand,
+	fetchCommand,
+	renderCommand,
+	runCommand,
+	versionCommand,
+}
+
+func newApp(e *env) *cli.App {
+	app := &cli.App{
+		Name:      "initbox",
+		Usage:     "wait for dependencies, fetch files, render config — for init containers and healthchecks",
+		UsageText: "initbox [global options] command [options] [arguments...] [-- COMMAND [ARG...]]",
+		Description: "Every option can also be set by an environment variable, shown in [brackets].\n" +
+			"Exit codes: 0 success, 1 failure, 2 usage error, 124 timed out, 130/143 interrupted.",
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		Flags:     globalFlags(),
+		Before: func(c *cli.Context) error {
+			return e.setupLog(c)
+		},
+		Commands:        make([]*cli.Command, 0, len(commands)),
+		HideHelpCommand: true,
+		// The library must never exit the process or print errors on its
+		// own: Run maps errors to exit codes (exit.go) and messages
+		// (log.go).
+		ExitErrHandler: func(*cli.Context, error) {},
+		OnUsageError:   onUsageError,
+		// Reached only when no command matched.
+		Action: func(c *cli.Context) error {
+			if c.NArg() == 0 {
+				_ = cli.ShowAppHelp(c)
+				return usagef("missing command: %s", commandNames(c.App))
+			}
+			return usagef("unknown command %q (want %s; see initbox --help)", c.Args().First(), commandNames(c.App))
+		},
+	}
+	for _, build := range commands {
+		cmd := build(e)
+		app.Commands = append(app.Commands, cmd)
+		cmd.OnUsageError = onUsageError
+		// The global flags work after the command too: "initbox wait -q".
+		cmd.Flags = append(cmd.Flags, globalFlags()...)
+		cmd.Before = e.setupLog
+		loadRootsBefore(cmd)
+	}
+	return app
+}
+
+// commandNames lists the commands for messages: "wait, check or version".
+func commandNames(app *cli.App) string {
+	var names []string
+	for _, c := range app.Commands {
+		if !c.Hidden {
+			names = append(names, c.Name)
+		}
+	}
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
+
+func onUsageError(c *cli.Context, err error, _ bool) error {
+	return &usageError{fmt.Errorf("%v (see initbox %s --help)", err, c.Command.Name)}
+}
+
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
+	}
+}
