@@ -111,7 +111,7 @@ func (c *admin) podRequests() int64 {
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for sc.Scan() {
 		l := sc.Text()
-		if !strings.HasPrefix(l, "apiserver_request_total{") || !strings.Contains(l, `resource="pods"`) || strings.Contains(l, `subresource="`) {
+		if !strings.HasPrefix(l, "apiserver_request_total{") || !strings.Contains(l, `resource="pods"`) || (strings.Contains(l, `subresource="`) && !strings.Contains(l, `subresource=""`)) {
 			continue
 		}
 		if !strings.Contains(l, `verb="LIST"`) && !strings.Contains(l, `verb="WATCH"`) {
