@@ -103,6 +103,27 @@ func (c *cluster) apply(t *testing.T, stream string) {
 	}
 }
 
+// TestK8sWatchForbiddenPolls: with list but not watch allowed, the wait
+// says so (with the grant that would allow it) and goes on by polling.
+func TestK8sWatchForbiddenPolls(t *testing.T) {
+	c := testCluster(t)
+	ns := c.namespace(t)
+	c.create(t, "/apis/rbac.authorization.k8s.io/v1/namespaces/"+ns+"/roles", `{"metadata":{"name":"list-only"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]}`)
+	c.create(t, "/apis/rbac.authorization.k8s.io/v1/namespaces/"+ns+"/rolebindings", `{"metadata":{"name":"list-only"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"list-only"},"subjects":[{"kind":"ServiceAccount","name":"waiter","namespace":"`+ns+`"}]}`)
+	o, _ := c.serviceAccount(t, ns, c.token(t, ns, ""))
+	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	w := startWait(t, "k8s://pod/db-0", o, 2*time.Minute)
+	ev := w.until(t, stateIs("may not watch pods"))
+	var ae *KubeAccessError
+	if !errors.As(ev.Err, &ae) || ae.Verb != "watch" || !strings.Contains(ae.Hint(), `verbs: ["get", "list", "watch"]`) {
+		t.Errorf("got %v, want an access error for watch with its grant", ev.Err)
+	}
+	c.podReady(t, ns, "db-0", c.node(t), true)
+	if err := w.result(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestK8sTokenRotated: the token file is rewritten while waiting and the
 // old token revoked; the watch is renewed with the new one.
 func TestK8sTokenRotated(t *testing.T) {

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"time"
@@ -109,7 +110,7 @@ func (w *kubeWatcher) follow(ctx context.Context, res kubeResource) error {
 			var ae *KubeAccessError
 			if errors.As(err, &ae) && ae.Code == 403 && w.fresh {
 				w.poll = time.Now().Add(time.Minute) // list is allowed, watch is not: try it again later
-				w.report(&KubeStateError{State: w.last, Err: err})
+				w.report(&KubeStateError{State: w.last, Err: fmt.Errorf("%w; listing every %v instead", err, kubePollInterval)})
 				continue
 			}
 			if ae != nil && !w.refused.IsZero() && time.Since(w.refused) >= w.k.grace {
