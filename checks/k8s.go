@@ -21,6 +21,7 @@ type Kube struct {
 	selector  string // every object this label selector matches
 	count     int    // with a selector: how many must be ready; 0 all, -1 any
 	notFound  bool   // a missing object counts as done (a Job its TTL deleted)
+	seen      bool   // the named object existed at some point of this wait
 	judge     kubeJudge
 	res       kubeResource // resolved at parse for built-in kinds, else by discovery
 	want      kubeWant     // what to resolve by discovery

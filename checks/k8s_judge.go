@@ -154,10 +154,18 @@ func (k *Kube) evaluate(objs map[string]obj) (string, bool, error) {
 	return k.evaluateSelected(objs)
 }
 
+// evaluateNamed judges one object. With notfound=done, a missing object
+// counts as done only if this wait never saw it: one seen unfinished and
+// then deleted was not finished by its TTL.
 func (k *Kube) evaluateNamed(o obj) (string, bool, error) {
+	if o != nil {
+		k.seen = true
+	}
 	switch {
 	case o == nil && k.judge.mode == "delete":
 		return "deleted", true, nil
+	case o == nil && k.seen && k.judge.mode != "create":
+		return "deleted before it was ready; waiting for it to be created again", false, nil
 	case o == nil && k.notFound:
 		return "not found, counted as done (notfound=done): a finished Job its TTL deleted looks like this", true, nil
 	case o == nil:

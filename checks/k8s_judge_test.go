@@ -119,6 +119,13 @@ func TestKubeSelectedAndNamed(t *testing.T) {
 	if state, ok, _ := named.evaluate(nil); !ok || !strings.Contains(state, "not found, counted as done") {
 		t.Errorf("notfound=done: %q %v", state, ok)
 	}
+	running := mustObj(t, `{"status":{"active":1}}`)
+	if _, ok, _ := named.evaluate(map[string]obj{"migrate": running}); ok {
+		t.Error("a running Job counted as done")
+	}
+	if state, ok, _ := named.evaluate(nil); ok || !strings.Contains(state, "deleted before it was ready") {
+		t.Errorf("notfound=done, seen running, then deleted: %q %v, want not done", state, ok)
+	}
 	named = &Kube{name: "migrate", judge: kubeJudge{kind: "job", mode: "delete"}}
 	if state, ok, _ := named.evaluate(map[string]obj{"migrate": {}}); ok || state != "exists" {
 		t.Errorf("for=delete while it exists: %q %v", state, ok)
