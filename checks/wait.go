@@ -112,19 +112,30 @@ func (w *Waiter) Wait(ctx context.Context, targets []Checker) error {
 	results := make([]TargetError, len(targets))
 	ready := make([]bool, len(targets))
 	var wg sync.WaitGroup
+	var once sync.Once
+	var final error
 	for i, c := range targets {
 		wg.Go(func() {
-			results[i], ready[i] = w.retry(ctx, p, c, start)
-			if ready[i] && w.Any {
+			if wc, ok := c.(Watcher); ok {
+				results[i], ready[i] = w.watch(ctx, wc, start)
+			} else {
+				results[i], ready[i] = w.retry(ctx, p, c, start)
+			}
+			switch {
+			case ready[i] && w.Any:
+				cancel()
+			case isFinal(results[i].Err) && !w.Any:
+				// All must be ready and this one never will be.
+				once.Do(func() { final = results[i].Err })
 				cancel()
 			}
 		})
 	}
 	wg.Wait()
-	return w.verdict(ctx, results, ready)
+	return w.verdict(ctx, results, ready, final)
 }
 
-func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool) error {
+func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool, final error) error {
 	var pending []TargetError
 	for i, ok := range ready {
 		if ok && w.Any {
@@ -137,7 +148,13 @@ func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []boo
 	if len(pending) == 0 {
 		return nil
 	}
-	return &NotReadyError{Targets: pending, Cause: context.Cause(ctx)}
+	cause := context.Cause(ctx)
+	if final != nil {
+		cause = final
+	} else if cause == nil {
+		cause = firstFinal(pending) // with Any, every target failed for good
+	}
+	return &NotReadyError{Targets: pending, Cause: cause}
 }
 
 // retry runs attempts for one target until it is ready or ctx ends.
@@ -155,6 +172,11 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 		if err == nil {
 			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
+		}
+		if isFinal(err) {
+			res.Err = err
+			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			return res, false
 		}
 		if ctx.Err() != nil {
 			// Cut short by the overall deadline: that is not the
@@ -263,11 +285,15 @@ func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 // TargetError is one target that was not ready, with its last real error.
 type TargetError struct {
 	Target   string
-	Attempts int
+	Attempts int // attempts made, or states seen when Watched
 	Err      error
+	Watched  bool // followed by a Watcher rather than asked again and again
 }
 
 func (e TargetError) Error() string {
+	if e.Watched {
+		return fmt.Sprintf("%s: not ready: %v", e.Target, e.Err)
+	}
 	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
 }
 

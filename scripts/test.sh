@@ -54,6 +54,27 @@ conformance() {
   (cd internal/conformance && go vet ./... && go test -count=1 ./...)
 }
 
+# k8s:// targets against a real control plane (etcd, kube-apiserver with
+# RBAC, kube-controller-manager) that scripts/kube/up.sh starts in its own
+# network namespace. The test binary is built here and run inside that
+# namespace; INITBOX_REQUIRE_KUBE makes a missing cluster a failure.
+k8s_targets() {
+  local dir status=0
+  dir=$(mktemp -d)
+  go test -c -o "$dir/checks.test" ./checks &&
+    scripts/kube/up.sh &&
+    INITBOX_REQUIRE_KUBE=1 scripts/kube/exec.sh "$dir/checks.test" -test.run '^TestK8s' \
+      -test.count=1 -test.v -test.timeout 20m >"$dir/log" 2>&1 || status=$?
+  if ((status != 0)); then
+    cat "$dir/log" 2>/dev/null
+  else
+    grep -E -- '^ *--- (PASS|SKIP|FAIL)|^(ok|PASS|FAIL)' "$dir/log"
+  fi
+  scripts/kube/down.sh || status=1
+  rm -rf "$dir"
+  return "$status"
+}
+
 # The e2e tests run apart and verbose, so that a skip is seen, not hidden
 # behind an "ok".
 e2e_tests() {
@@ -83,6 +104,7 @@ stage unit unit_tests
 stage fuzz env FUZZTIME="${FUZZTIME:-15s}" scripts/fuzz.sh
 stage k8s-examples k8s_examples
 stage conformance conformance
+stage k8s-targets k8s_targets
 stage e2e e2e_tests
 # GoReleaser's snapshot of every release binary, its checksums verified.
 stage release scripts/release-check.sh

@@ -57,6 +57,7 @@ func runCheck(c *cli.Context, e *env) error {
 	}
 	for _, t := range nr.Targets {
 		e.log.Error("not ready", "target", t.Target, "error", t.Err.Error())
+		e.hints.print(e, t.Err)
 	}
 	// Not wrapped: a check cut off by its --timeout is unhealthy (1), not
 	// timed out (124).

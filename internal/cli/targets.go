@@ -20,6 +20,10 @@ const targetExamples = `Targets (several are checked in parallel; all must be re
    nats://nats:4222                         INFO, then PING answers PONG
    mqtt://broker:1883, mqtts://             CONNECT answered by CONNACK 0
    grpc://api:50051[/SERVICE], grpcs://     grpc.health.v1.Health/Check answers SERVING
+   k8s://job/migrate, k8s://NS/pod/db-0     a Kubernetes object is ready, as kubectl wait/rollout status says:
+   k8s://service/db?min=2                   pod Ready, Job complete (failed: exit 1 at once), rolled out,
+   k8s://pods?selector=app=db&count=any     a Service's ready endpoints; any kind: ?condition=Ready,
+   k8s://certificates.cert-manager.io/web   ?jsonpath=.status.phase&value=Bound, ?for=delete (by watch)
    Passwords: in the URL, or --password-file / INITBOX_PASSWORD for URLs without one.`
 
 // targetFlags are the options of each target kind, shared by wait and check.
@@ -28,7 +32,7 @@ func targetFlags() []cli.Flag {
 	tlsCat := "TLS (https, rediss, amqps, mqtts, grpcs; postgres sslmode; nats when required)"
 	dns := "DNS targets"
 	proto := "Protocol targets (postgres, mysql, redis, amqp, nats, mqtt)"
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Category: http, Name: "method", Value: "GET", Usage: "request method"},
 		&cli.StringSliceFlag{Category: http, Name: "header", Usage: `request header "Name: value" (repeatable)`},
 		&cli.StringSliceFlag{Category: http, Name: "header-file", Usage: `header whose value is read from a file: "Authorization=/var/run/secrets/token" (repeatable)`},
@@ -53,6 +57,7 @@ func targetFlags() []cli.Flag {
 		&cli.StringFlag{Category: proto, Name: "password-file", Usage: "file holding that password, read again on every attempt (mounted secrets)"},
 		&cli.BoolFlag{Category: "File targets", Name: "non-empty", Usage: "the file must also have data"},
 	}
+	return append(flags, kubeFlags()...)
 }
 
 // parseTargets validates every target and its options before any attempt.
@@ -116,6 +121,7 @@ func targetOptions(c *cli.Context) (checks.Options, error) {
 		},
 		File: checks.FileOptions{NonEmpty: c.Bool("non-empty")},
 		Auth: checks.AuthOptions{Password: c.String("password"), PasswordFile: c.String("password-file")},
+		Kube: kubeOptions(c),
 	}, nil
 }
 

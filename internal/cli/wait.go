@@ -113,6 +113,7 @@ func (e *env) logEvent(ev checks.Event) {
 		e.log.Info("ready", attrs...)
 	default:
 		e.log.Info("waiting", "target", ev.Target, "reason", ev.Err.Error(), "attempt", ev.Attempts)
+		e.hints.print(e, ev.Err)
 	}
 }
 
@@ -153,6 +154,7 @@ func (e *env) verdict(err error, n int, elapsed time.Duration, anyOf bool) error
 	e.log.Error(msg, "elapsed", took, "not_ready", len(nr.Targets), "targets", n)
 	for _, t := range nr.Targets {
 		e.log.Error("not ready", "target", t.Target, "attempts", t.Attempts, "last_error", t.Err.Error())
+		e.hints.print(e, t.Err)
 	}
 	return loggedErr(kindFailed, err)
 }
