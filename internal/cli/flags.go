@@ -34,6 +34,10 @@ var flagOf = map[option.Name]string{
 	option.AllowDirs:       "--allow-dir",
 	option.TrimSuffix:      "--trim-suffix",
 	option.OutputDir:       "--output-dir",
+	option.OCIPlatform:     "--platform",
+	option.OCIAuthFile:     "--docker-config",
+	option.OCIFiles:        "--oci-file",
+	option.OCIPath:         "--oci-path",
 }
 
 // flagNamer rewrites a message for the command line: every option it
