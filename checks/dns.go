@@ -315,11 +315,24 @@ func (d *DNS) judge(c *candidate) (string, []string, error) {
 
 // result judges the first candidate with records, or explains why there is
 // none.
+//
+// The error is marked definite, a proof that the name is not ready, only
+// when every candidate up to the one judged got an answer: a server that
+// failed on an earlier candidate might have had records for it.
 func (a *attempt) result() (string, []string, error) {
-	if i := a.firstFound(); i < len(a.cands) {
-		return a.d.judge(&a.cands[i])
+	i := a.firstFound()
+	var name string
+	var answers []string
+	var err error
+	if i < len(a.cands) {
+		name, answers, err = a.d.judge(&a.cands[i])
+	} else {
+		err = a.notFound()
 	}
-	return "", nil, a.notFound()
+	if err != nil && !slices.ContainsFunc(a.cands[:i], func(c candidate) bool { return c.outcome != nxdomain && c.outcome != nodata }) {
+		err = definite(err)
+	}
+	return name, answers, err
 }
 
 // notFound explains why no candidate has records. Candidates failing for the

@@ -83,9 +83,15 @@ func newHTTP(target string, o HTTPOptions) (*HTTP, error) {
 // Check sends one complete, fresh request on a new connection and judges the
 // answer.
 func (h *HTTP) Check(ctx context.Context) error {
+	_, err := h.do(ctx)
+	return err
+}
+
+// do is Check that also returns the status received, 0 if none.
+func (h *HTTP) do(ctx context.Context) (int, error) {
 	req, err := http.NewRequestWithContext(ctx, h.method, h.url, strings.NewReader(h.body))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	req.Header = h.header.Clone()
 	if h.host != "" {
@@ -93,10 +99,10 @@ func (h *HTTP) Check(ctx context.Context) error {
 	}
 	resp, err := h.client().Do(req)
 	if err != nil {
-		return unwrapURLError(err)
+		return 0, unwrapURLError(err)
 	}
 	defer resp.Body.Close()
-	return h.judge(resp)
+	return resp.StatusCode, h.judge(resp)
 }
 
 func (h *HTTP) judge(resp *http.Response) error {
@@ -113,10 +119,10 @@ func (h *HTTP) judge(resp *http.Response) error {
 		return fmt.Errorf("reading body: %w", err)
 	}
 	if h.contains != "" && !strings.Contains(string(body), h.contains) {
-		return fmt.Errorf("status %d but body does not contain %q", resp.StatusCode, h.contains)
+		return definite(fmt.Errorf("status %d but body does not contain %q", resp.StatusCode, h.contains))
 	}
 	if h.re != nil && !h.re.Match(body) {
-		return fmt.Errorf("status %d but body does not match /%s/", resp.StatusCode, h.re)
+		return definite(fmt.Errorf("status %d but body does not match /%s/", resp.StatusCode, h.re))
 	}
 	return nil
 }

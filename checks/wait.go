@@ -188,9 +188,20 @@ func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, 
 	// the clock decides, not the order of the two.
 	deadline, _ := actx.Deadline()
 	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
-		return "", &AttemptTimeoutError{After: timeout, Err: err}
+		return "", timedOut(timeout, err)
 	}
 	return detail, err
+}
+
+// timedOut wraps err, from an attempt that ran out of time, in an
+// *AttemptTimeoutError. For a check of gone it goes inside: what is
+// uncertain is whether the target is gone, and the timeout is why.
+func timedOut(after time.Duration, err error) error {
+	var ng *NotGoneError
+	if errors.As(err, &ng) && ng.Err != nil {
+		return &NotGoneError{Err: &AttemptTimeoutError{After: after, Err: ng.Err}}
+	}
+	return &AttemptTimeoutError{After: after, Err: err}
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
@@ -237,7 +248,12 @@ type TargetError struct {
 }
 
 func (e TargetError) Error() string {
-	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
+	state := "ready"
+	var ng *NotGoneError
+	if errors.As(e.Err, &ng) {
+		state = "gone"
+	}
+	return fmt.Sprintf("%s: not %s after %d attempt%s: %v", e.Target, state, e.Attempts, plural(e.Attempts), e.Err)
 }
 
 func (e TargetError) Unwrap() error { return e.Err }
