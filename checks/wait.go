@@ -139,7 +139,7 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
 		}
-		if ctx.Err() != nil {
+		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
 			// target's fault, so keep the last real error.
 			if res.Err == nil {
@@ -185,9 +185,13 @@ func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, 
 		err = c.Check(actx)
 	}
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two.
+	// the clock decides, not the order of the two. When the deadline is
+	// ctx's own (the overall deadline is nearer than the attempt's), it is
+	// not the attempt that timed out, even if ctx's timer has not fired.
 	deadline, _ := actx.Deadline()
-	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
+	outer, hasOuter := ctx.Deadline()
+	own := !hasOuter || outer.After(deadline)
+	if err != nil && own && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
 		return "", timedOut(timeout, err)
 	}
 	return detail, err
@@ -202,6 +206,13 @@ func timedOut(after time.Duration, err error) error {
 		return &NotGoneError{Err: &AttemptTimeoutError{After: after, Err: ng.Err}}
 	}
 	return &AttemptTimeoutError{After: after, Err: err}
+}
+
+// ended reports whether ctx is done or its deadline has passed; its timer
+// may fire a moment after the clock passes the deadline.
+func ended(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && !time.Now().Before(d))
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
