@@ -17,8 +17,8 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/initbox/initbox/internal/grpchealth"
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/grpchealth"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // goneVerdict runs one gone attempt of c with a generous time limit.

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/initbox/initbox/checks"
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // fixture is a Monitor of real loopback targets, running, and its handler
