@@ -4,9 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/initbox/initbox/internal/termlog"
 )
 
 // Main runs one initbox command line and returns the process's exit code;
@@ -14,26 +17,40 @@ import (
 // When the command succeeded and a "-- COMMAND" followed it, Main replaces
 // the process with that command and returns only if that fails.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	code, argv := Run(ctx, args, stdout, stderr)
+	e, code, argv := run(ctx, args, stdout, stderr)
 	if argv == nil {
 		return code
 	}
-	return execAfter(ctx, argv, stderr)
+	code = execAfter(ctx, argv, e.rec, stderr)
+	e.writeTermination(code) // reached only if the command did not run
+	return code
 }
 
 // Run is Main without the exec, for running the CLI in-process: it returns
 // the exit code and, when the command succeeded and a "-- COMMAND"
 // followed it, the command that Main would replace the process with.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []string) {
+	_, code, argv := run(ctx, args, stdout, stderr)
+	return code, argv
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*env, int, []string) {
 	args, command := splitCommand(args)
-	e := &env{stdout: stdout, stderr: stderr, command: command}
+	e := &env{stdout: stdout, stderr: stderr, args: args, command: command}
+	e.rec = termlog.NewRecorder(slog.DiscardHandler) // until the flags say more
+	e.log = slog.New(e.rec)
 	err := newApp(e).RunContext(ctx, args)
 	code := exitCode(err)
 	if code != ExitOK {
 		e.reportError(err)
-		return code, nil
+		e.writeTermination(code)
+		return e, code, nil
 	}
-	return code, command
+	if command == nil {
+		// With a command to exec, the message is the command's to write.
+		e.writeTermination(code)
+	}
+	return e, code, command
 }
 
 // commands are initbox's commands, in the order --help lists them: each
@@ -44,6 +61,7 @@ var commands = []func(*env) *cli.Command{
 	checkCommand,
 	fetchCommand,
 	renderCommand,
+	serveCommand,
 	versionCommand,
 }
 
@@ -110,5 +128,6 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
+		terminationFlag(),
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/termlog"
 )
 
 // TestSignalDuringStartupIsHandled sends SIGTERM while fetch still reads
@@ -65,7 +68,7 @@ func TestSignalStopsTheCommandAfter(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(t.Context())
 	cancel(&signalError{sig: syscall.SIGTERM})
 	var stderr bytes.Buffer
-	if code := execAfter(ctx, []string{"/nonexistent/initbox-app"}, &stderr); code != 143 {
+	if code := execAfter(ctx, []string{"/nonexistent/initbox-app"}, termlog.NewRecorder(slog.DiscardHandler), &stderr); code != 143 {
 		t.Errorf("exit %d, want 143 without running the command; stderr: %s", code, stderr.String())
 	}
 }

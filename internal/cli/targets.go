@@ -53,6 +53,11 @@ func targetFlags() []cli.Flag {
 	}
 }
 
+// goneFlag is wait's and check's --gone.
+func goneFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "gone", Usage: "wait until each target is definitely gone (refused, unreachable, NXDOMAIN, absent, or answering not ready); a timeout is not gone", EnvVars: []string{"INITBOX_GONE"}}
+}
+
 // parseTargets validates every target and its options before any attempt.
 func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 	if c.NArg() == 0 {
@@ -66,6 +71,11 @@ func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 			return nil, err
 		}
 		targets = append(targets, t)
+	}
+	if c.Bool("gone") {
+		for i, t := range targets {
+			targets[i] = checks.Gone(t)
+		}
 	}
 	if targetsNeedRoots(c.Args().Slice(), c.Bool("follow-redirects")) {
 		loadFallbackRoots()

@@ -1,0 +1,128 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"runtime"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/initbox/initbox/checks"
+	"github.com/initbox/initbox/internal/serve"
+)
+
+// defaultListen is loopback only: the answers name the targets that fail
+// and why, which should not leave the pod unless asked for.
+const defaultListen = "127.0.0.1:9900"
+
+const serveExamples = `Endpoints (GET or HEAD; answers come from the last checks, never start one):
+   /readyz     200 when every target (--any: one) is ready now, else 503 naming the failing
+               targets and why; JSON with ?format=json or Accept: application/json
+   /startupz   200 once every target (--any: one) has been ready since serve started
+   /livez      200 while the checks keep running
+   /metrics    Prometheus text: initbox_target_ready, _check_duration_seconds,
+               _consecutive_failures, _transitions_total, _checks_total per target
+
+Examples:
+   initbox serve postgres://app@db:5432/app redis://cache:6379
+   initbox serve --listen :9900 --interval 5s http://api:8080/healthz
+   Kubernetes native sidecar (restartPolicy: Always) probes:
+     startupProbe:   exec: ["/initbox", "-q", "check", "http://127.0.0.1:9900/startupz"]
+     readinessProbe: exec: ["/initbox", "-q", "check", "http://127.0.0.1:9900/readyz"]`
+
+func serveCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "serve",
+		Usage:     "check targets continuously and answer readiness probes over HTTP (for sidecars)",
+		UsageText: "initbox serve [options] TARGET...",
+		Description: "Checks each target every --interval (before it is first ready, as often as wait\n" +
+			"would) and serves the results. Logs state changes only. SIGTERM or SIGINT ends it at\n" +
+			"once with exit 0: a sidecar told to stop has not failed.\n\n" +
+			serveExamples + "\n\n" + targetExamples,
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to serve on; :9900 for every interface (httpGet probes)", EnvVars: []string{"INITBOX_LISTEN"}},
+			&cli.DurationFlag{Name: "interval", Value: checks.DefaultMonitorInterval, Usage: "pause between checks of a target once it has been ready (±10% jitter)", EnvVars: []string{"INITBOX_INTERVAL"}},
+			&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one check", EnvVars: []string{"INITBOX_ATTEMPT_TIMEOUT"}},
+			&cli.BoolFlag{Name: "any", Usage: "ready when any one target is ready", EnvVars: []string{"INITBOX_ANY"}},
+		}, targetFlags()...),
+		Action: func(c *cli.Context) error {
+			return runServe(c, e)
+		},
+	}
+}
+
+func runServe(c *cli.Context, e *env) error {
+	targets, err := parseTargets(c)
+	if err != nil {
+		return err
+	}
+	m := checks.NewMonitor(targets)
+	m.Interval, m.AttemptTimeout = c.Duration("interval"), c.Duration("attempt-timeout")
+	switch {
+	case m.Interval <= 0:
+		return usagef("--interval %v: want a positive duration such as 5s", m.Interval)
+	case m.AttemptTimeout <= 0:
+		return usagef("--attempt-timeout %v: want a positive duration such as 2s", m.AttemptTimeout)
+	}
+	ln, err := net.Listen("tcp", c.String("listen"))
+	if err != nil {
+		return &failure{kind: kindFailed, err: fmt.Errorf("cannot serve on --listen %s: %w", c.String("listen"), err)}
+	}
+	// Checks are I/O and answers are lookups: one thread does both, with
+	// fewer wake-ups than several.
+	runtime.GOMAXPROCS(1)
+	m.OnChange = e.logServeEvent
+	srv := &http.Server{
+		Handler:           serve.New(m, c.Bool("any")),
+		ReadHeaderTimeout: 5 * time.Second,
+		IdleTimeout:       time.Minute,
+	}
+	ctx, stop := context.WithCancel(c.Context) // cancelled by SIGTERM: see WithSignals
+	defer stop()
+	monitored := make(chan struct{})
+	go func() { m.Run(ctx); close(monitored) }()
+	e.log.Info("serving", "address", ln.Addr().String(), "targets", len(targets))
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case <-ctx.Done():
+		srv.Close()
+		<-monitored
+		e.log.Info("stopped", "by", context.Cause(ctx).Error(), "ready", readyCount(m), "targets", len(targets))
+		return nil
+	case err := <-served:
+		stop()
+		<-monitored
+		if errors.Is(err, http.ErrServerClosed) {
+			return nil
+		}
+		return &failure{kind: kindFailed, err: fmt.Errorf("serving on %s: %w", ln.Addr(), err)}
+	}
+}
+
+func readyCount(m *checks.Monitor) int {
+	n := 0
+	for _, s := range m.Status() {
+		if s.Ready {
+			n++
+		}
+	}
+	return n
+}
+
+// logServeEvent logs a target's change: ready, not ready, or a new reason.
+func (e *env) logServeEvent(ev checks.Event) {
+	if ev.Ready {
+		attrs := []any{"target", ev.Target}
+		if ev.Detail != "" {
+			attrs = append(attrs, "found", ev.Detail)
+		}
+		e.log.Info("ready", attrs...)
+		return
+	}
+	e.log.Warn("not ready", "target", ev.Target, "reason", ev.Err.Error())
+}
