@@ -16,9 +16,11 @@ const DefaultMonitorInterval = 2 * time.Second
 // keeps the last result of each. Readers get that result; they never cause
 // an attempt, however often they ask.
 type Monitor struct {
-	// Interval is the pause between the starts of two attempts on a
-	// target that has been ready once, with ±10% jitter so that targets
-	// do not fall into step. Default DefaultMonitorInterval.
+	// Interval is the pause between two rounds of attempts. Every target
+	// that has been ready once is checked in each round, all at once, so
+	// that the process wakes once a round rather than once per target;
+	// rounds have ±10% jitter so that pods do not fall into step.
+	// Default DefaultMonitorInterval.
 	Interval time.Duration
 	// AttemptTimeout limits one attempt; default DefaultAttemptTimeout.
 	AttemptTimeout time.Duration
@@ -31,6 +33,7 @@ type Monitor struct {
 	start   time.Time
 	mu      sync.RWMutex
 	state   []Status
+	round   chan struct{} // closed when the next round starts; under mu
 
 	plainTimers bool // see Waiter
 }
@@ -62,17 +65,41 @@ func NewMonitor(targets []Checker) *Monitor {
 // Run checks every target until ctx ends, then returns. Before a target is
 // first ready it is retried at the pace of a Waiter (from 100 ms, growing),
 // so that a start-up probe sees it ready about as soon as a wait would;
-// after that, every Interval.
+// after that, in every round.
 func (m *Monitor) Run(ctx context.Context) {
 	m.mu.Lock()
 	m.start = time.Now()
+	m.round = make(chan struct{})
 	m.mu.Unlock()
 	pol := Policy{AttemptTimeout: m.AttemptTimeout, MaxInterval: m.interval()}.withDefaults()
 	var wg sync.WaitGroup
+	wg.Go(func() { m.rounds(ctx) })
 	for i, c := range m.targets {
 		wg.Go(func() { m.watch(ctx, pol, i, c) })
 	}
 	wg.Wait()
+}
+
+// rounds starts a round every Interval, with jitter, until ctx ends.
+func (m *Monitor) rounds(ctx context.Context) {
+	var p *pauser
+	if !m.plainTimers {
+		p = newPauser()
+		defer p.close()
+	}
+	for p.pause(ctx, time.Duration(float64(m.interval())*(0.9+0.2*rand.Float64()))) {
+		m.mu.Lock()
+		close(m.round)
+		m.round = make(chan struct{})
+		m.mu.Unlock()
+	}
+}
+
+// nextRound returns a channel closed when the next round starts.
+func (m *Monitor) nextRound() <-chan struct{} {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	return m.round
 }
 
 func (m *Monitor) interval() time.Duration {
@@ -95,12 +122,18 @@ func (m *Monitor) watch(ctx context.Context, pol Policy, i int, c Checker) {
 		if ctx.Err() != nil {
 			return // cut short: not the target's doing, so not recorded
 		}
-		everReady := m.record(i, began, detail, err)
-		next := time.Duration(float64(m.interval()) * (0.9 + 0.2*rand.Float64()))
-		if !everReady {
-			next = pol.delay(time.Since(m.start))
+		if m.record(i, began, detail, err) {
+			// Wait for the next round. An attempt made in a round ends
+			// before the next one starts (unless it takes longer than
+			// a round), so a target is checked once a round.
+			select {
+			case <-m.nextRound():
+				continue
+			case <-ctx.Done():
+				return
+			}
 		}
-		if !p.pause(ctx, time.Until(began.Add(next))) {
+		if !p.pause(ctx, time.Until(began.Add(pol.delay(time.Since(m.start))))) {
 			return
 		}
 	}
