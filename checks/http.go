@@ -97,9 +97,15 @@ func (h *HTTP) do(ctx context.Context) (int, error) {
 	if h.host != "" {
 		req.Host = h.host
 	}
-	resp, err := h.client().Do(req)
+	var resp *http.Response
+	if h.follow {
+		resp, err = h.client().Do(req)
+		err = unwrapURLError(err)
+	} else {
+		resp, err = h.exchange(ctx, req)
+	}
 	if err != nil {
-		return 0, unwrapURLError(err)
+		return 0, err
 	}
 	defer resp.Body.Close()
 	return resp.StatusCode, h.judge(resp)
