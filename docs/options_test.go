@@ -27,6 +27,7 @@ import (
 var pagesOf = map[string][]string{
 	"wait":  {"wait.md"},
 	"check": {"wait.md"},
+	"serve": {"serve.md", "wait.md"}, // serve takes wait's targets and their options
 }
 
 // noPage lists the commands of `initbox --help` that need no page, and why.
