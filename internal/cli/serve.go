@@ -2,14 +2,12 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
-	"net/http"
 	"runtime"
-	"time"
 
 	"github.com/urfave/cli/v2"
+	"golang.org/x/net/netutil"
 
 	"github.com/initbox/initbox/checks"
 	"github.com/initbox/initbox/internal/serve"
@@ -18,6 +16,9 @@ import (
 // defaultListen is loopback only: the answers name the targets that fail
 // and why, which should not leave the pod unless asked for.
 const defaultListen = "127.0.0.1:9900"
+
+// maxConns bounds the connections served at once, and so serve's memory.
+const maxConns = 32
 
 const serveExamples = `Endpoints (GET or HEAD; answers come from the last checks, never start one):
    /readyz     200 when every target (--any: one) is ready now, else 503 naming the failing
@@ -76,30 +77,24 @@ func runServe(c *cli.Context, e *env) error {
 	// fewer wake-ups than several.
 	runtime.GOMAXPROCS(1)
 	m.OnChange = e.logServeEvent
-	srv := &http.Server{
-		Handler:           serve.New(m, c.Bool("any")),
-		ReadHeaderTimeout: 5 * time.Second,
-		IdleTimeout:       time.Minute,
-	}
 	ctx, stop := context.WithCancel(c.Context) // cancelled by SIGTERM: see WithSignals
 	defer stop()
 	monitored := make(chan struct{})
 	go func() { m.Run(ctx); close(monitored) }()
 	e.log.Info("serving", "address", ln.Addr().String(), "targets", len(targets))
 	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
+	// Probes come one at a time; a flood waits in the kernel's accept
+	// queue rather than costing a goroutine and buffers per connection.
+	go func() { served <- serve.Serve(netutil.LimitListener(ln, maxConns), serve.New(m, c.Bool("any"))) }()
 	select {
 	case <-ctx.Done():
-		srv.Close()
+		ln.Close()
 		<-monitored
 		e.log.Info("stopped", "by", context.Cause(ctx).Error(), "ready", readyCount(m), "targets", len(targets))
 		return nil
 	case err := <-served:
 		stop()
 		<-monitored
-		if errors.Is(err, http.ErrServerClosed) {
-			return nil
-		}
 		return &failure{kind: kindFailed, err: fmt.Errorf("serving on %s: %w", ln.Addr(), err)}
 	}
 }

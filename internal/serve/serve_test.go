@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -39,9 +40,21 @@ func start(t *testing.T, interval time.Duration, anyOf bool, targets ...string) 
 	done := make(chan struct{})
 	go func() { m.Run(ctx); close(done) }()
 	t.Cleanup(func() { cancel(); <-done })
-	srv := httptest.NewServer(New(m, anyOf))
-	t.Cleanup(srv.Close)
-	return &fixture{m: m, url: srv.URL}
+	return &fixture{m: m, url: "http://" + listen(t, New(m, anyOf))}
+}
+
+// listen serves h with Serve on a loopback port until the test ends, and
+// returns the address.
+func listen(t *testing.T, h http.Handler) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { Serve(ln, h); close(done) }()
+	t.Cleanup(func() { ln.Close(); <-done })
+	return ln.Addr().String()
 }
 
 func get(t *testing.T, url string, header ...string) (int, string, http.Header) {
