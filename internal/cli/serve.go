@@ -17,8 +17,9 @@ import (
 // and why, which should not leave the pod unless asked for.
 const defaultListen = "127.0.0.1:9900"
 
-// maxConns bounds the connections served at once, and so serve's memory.
-const maxConns = 32
+// maxConns bounds the connections served at once, and so serve's memory
+// (some 16 kB each); past 16 open, each closes after its answer.
+const maxConns = 256
 
 const serveExamples = `Endpoints (GET or HEAD; answers come from the last checks, never start one):
    /readyz     200 when every target (--any: one) is ready now, else 503 naming the failing
@@ -83,8 +84,8 @@ func runServe(c *cli.Context, e *env) error {
 	go func() { m.Run(ctx); close(monitored) }()
 	e.log.Info("serving", "address", ln.Addr().String(), "targets", len(targets))
 	served := make(chan error, 1)
-	// Probes come one at a time; a flood waits in the kernel's accept
-	// queue rather than costing a goroutine and buffers per connection.
+	// Probes come one at a time; a flood past the limit waits in the
+	// kernel's accept queue rather than costing memory.
 	go func() { served <- serve.Serve(netutil.LimitListener(ln, maxConns), serve.New(m, c.Bool("any"))) }()
 	select {
 	case <-ctx.Done():

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -19,6 +20,10 @@ const (
 	writeTimeout   = 10 * time.Second
 	idleTimeout    = time.Minute // between requests on a kept-alive connection
 	maxBody        = 64 << 10    // a request body read and dropped; more closes
+	// maxKeptAlive is how many connections may stay open between
+	// requests. Past it, each connection closes after its answer, so idle
+	// ones can never hold every place of a listener with a limit.
+	maxKeptAlive = 16
 )
 
 // Serve answers HTTP/1.1 requests on ln with h until ln is closed, and
@@ -30,6 +35,7 @@ const (
 // net/http's ReadRequest; answers are written whole, with Content-Length,
 // and connections kept alive as HTTP/1.1 wants.
 func Serve(ln net.Listener, h http.Handler) error {
+	var open atomic.Int32
 	for {
 		conn, err := ln.Accept()
 		if err != nil {
@@ -39,11 +45,13 @@ func Serve(ln net.Listener, h http.Handler) error {
 			}
 			return err
 		}
-		go serveConn(conn, h)
+		open.Add(1)
+		go serveConn(conn, h, &open)
 	}
 }
 
-func serveConn(conn net.Conn, h http.Handler) {
+func serveConn(conn net.Conn, h http.Handler, open *atomic.Int32) {
+	defer open.Add(-1)
 	defer conn.Close()
 	br := bufio.NewReader(conn)
 	for {
@@ -64,7 +72,7 @@ func serveConn(conn net.Conn, h http.Handler) {
 			return
 		}
 		req.RemoteAddr = conn.RemoteAddr().String()
-		keep := !req.Close && req.ProtoAtLeast(1, 1) && drain(req.Body)
+		keep := !req.Close && req.ProtoAtLeast(1, 1) && drain(req.Body) && open.Load() <= maxKeptAlive
 		w := &response{header: http.Header{}}
 		h.ServeHTTP(w, req)
 		conn.SetWriteDeadline(time.Now().Add(writeTimeout))

@@ -105,3 +105,41 @@ func TestServerStopsWithListener(t *testing.T) {
 		t.Fatal("Serve still running 30 s after its listener closed")
 	}
 }
+
+func TestServerClosesPastKeptAliveLimit(t *testing.T) {
+	addr := listen(t, hello)
+	var held []net.Conn
+	defer func() {
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	ask := func(conn net.Conn) *http.Response {
+		t.Helper()
+		conn.SetDeadline(time.Now().Add(30 * time.Second))
+		io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return resp
+	}
+	for range maxKeptAlive {
+		conn, err := net.Dial("tcp", addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		held = append(held, conn)
+		if resp := ask(conn); resp.Close {
+			t.Fatalf("connection %d of %d closed after one answer", len(held), maxKeptAlive)
+		}
+	}
+	conn, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	held = append(held, conn)
+	if resp := ask(conn); !resp.Close {
+		t.Errorf("connection %d, past the limit of %d kept alive: kept alive", len(held), maxKeptAlive)
+	}
+}
