@@ -194,3 +194,20 @@ func (m *Monitor) Stale(now time.Time) []Status {
 	}
 	return stale
 }
+
+// Counts returns how many targets are ready now and how many have been
+// ready since Run started, out of all: what a probe asks, without a copy
+// of every Status.
+func (m *Monitor) Counts() (ready, everReady, all int) {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	for i := range m.state {
+		if m.state[i].Ready {
+			ready++
+		}
+		if m.state[i].EverReady {
+			everReady++
+		}
+	}
+	return ready, everReady, len(m.state)
+}

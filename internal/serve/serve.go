@@ -68,17 +68,30 @@ func (h *Handler) judge(all []checks.Status, good func(checks.Status) bool) verd
 			v.pending = append(v.pending, s)
 		}
 	}
-	v.ok = n == len(all) || (h.any && n > 0)
+	v.ok = h.ok(n, len(all))
 	return v
 }
 
+// ok applies the all-or-any rule to good targets out of all.
+func (h *Handler) ok(good, all int) bool {
+	return good == all || (h.any && good > 0)
+}
+
 func (h *Handler) readyz(w http.ResponseWriter, r *http.Request) {
+	if ready, _, n := h.m.Counts(); h.ok(ready, n) && !wantsJSON(r) {
+		h.answer(w, r, verdict{ok: true}, nil, nil) // the common case, without a copy of every state
+		return
+	}
 	all := h.m.Status()
 	v := h.judge(all, func(s checks.Status) bool { return s.Ready })
 	h.answer(w, r, v, all, func(s checks.Status) string { return reason(s) })
 }
 
 func (h *Handler) startupz(w http.ResponseWriter, r *http.Request) {
+	if _, started, n := h.m.Counts(); h.ok(started, n) && !wantsJSON(r) {
+		h.answer(w, r, verdict{ok: true}, nil, nil)
+		return
+	}
 	all := h.m.Status()
 	v := h.judge(all, func(s checks.Status) bool { return s.EverReady })
 	h.answer(w, r, v, all, func(s checks.Status) string { return "never ready yet: " + reason(s) })
