@@ -147,7 +147,8 @@ func until(url string, limit time.Duration) error {
 // hammer sends rate requests a second for d, open loop, and returns each
 // latency from the request's scheduled start.
 func hammer(url string, rate int, d time.Duration) ([]time.Duration, int) {
-	tr := &http.Transport{MaxIdleConnsPerHost: 256, DisableCompression: true}
+	// At most 16 connections, all kept alive: as many as serve keeps alive.
+	tr := &http.Transport{MaxConnsPerHost: 16, MaxIdleConnsPerHost: 16, DisableCompression: true}
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
 	total := int(d.Seconds() * float64(rate))
 	step := time.Second / time.Duration(rate)

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"io"
 	"net"
 	"os"
 	"os/exec"
@@ -182,6 +183,17 @@ func TestTerminationMessage(t *testing.T) {
 	if msg := read(); !strings.Contains(msg, "-frob") {
 		t.Errorf("usage error: %q, want the message", msg)
 	}
+	// A command after "--" that exists but will not run: the exec fails
+	// after the wait, and the message says why.
+	garbage := filepath.Join(t.TempDir(), "app")
+	os.WriteFile(garbage, []byte("\x00\x01not a program"), 0o755)
+	if code := Main(t.Context(), []string{"initbox", "wait", "file:///", "--", garbage}, io.Discard, io.Discard); code != ExitNotExecutable {
+		t.Errorf("exec of garbage: exit %d, want %d", code, ExitNotExecutable)
+	}
+	if msg := read(); !strings.Contains(msg, "cannot run") || !strings.Contains(msg, garbage) {
+		t.Errorf("failed exec: %q, want why", msg)
+	}
+
 	os.WriteFile(path, []byte("before\n"), 0o644)
 	t.Setenv("INITBOX_TERMINATION_LOG", "-")
 	runInitbox(t, "wait", "file:///")
