@@ -47,7 +47,7 @@ func serveCommand(e *env) *cli.Command {
 			serveExamples + "\n\n" + targetExamples,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to serve on; :9900 for every interface (httpGet probes)", EnvVars: []string{"INITBOX_LISTEN"}},
-			&cli.DurationFlag{Name: "interval", Value: checks.DefaultMonitorInterval, Usage: "pause between checks of a target once it has been ready (±10% jitter)", EnvVars: []string{"INITBOX_INTERVAL"}},
+			&cli.DurationFlag{Name: "interval", Value: checks.DefaultMonitorInterval, Usage: "time between rounds of checks of the targets that have been ready (±10% jitter)", EnvVars: []string{"INITBOX_INTERVAL"}},
 			&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one check", EnvVars: []string{"INITBOX_ATTEMPT_TIMEOUT"}},
 			&cli.BoolFlag{Name: "any", Usage: "ready when any one target is ready", EnvVars: []string{"INITBOX_ANY"}},
 		}, targetFlags()...),
