@@ -9,20 +9,22 @@
 //	exit.go     the one table from errors to exit codes
 //	log.go      everything about what reaches stderr: slog setup, the
 //	            final error message
+//	termination.go  the termination message written at exit, from the log
 //	exec.go     "-- COMMAND": checked before the work, exec'd after it
 //	signals.go  SIGINT and SIGTERM as a context's cause
 //	units.go    sizes on the command line (500MiB) and in messages
 //	roots.go    embedded root certificates, loaded only when needed
-//	wait.go, check.go, targets.go, fetch.go, render.go, version.go
-//	            one file per command (targets.go: what wait and check share)
+//	wait.go, check.go, targets.go, fetch.go, render.go, serve.go, version.go
+//	            one file per command (targets.go: what wait, check and
+//	            serve share)
 //
-// To add a command, say "serve":
+// To add a command, say "run":
 //
-//  1. Write serve.go with func serveCommand(e *env) *cli.Command (cli is
+//  1. Write run.go with func runCommand(e *env) *cli.Command (cli is
 //     github.com/urfave/cli/v2). Its Action parses and validates every
 //     flag before any work, returning usagef("--flag %v: want ...") for
 //     mistakes, then does the work through a library.
-//  2. Add serveCommand to the commands list in app.go.
+//  2. Add runCommand to the commands list in app.go.
 //  3. Return errors, never exit codes: a library's typed error (one with
 //     Usage() bool for the caller's mistakes), a usagef error, or a
 //     *failure of a kind; exit.go turns them into 0, 1, 2, 124, ... If the

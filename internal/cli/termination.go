@@ -37,10 +37,8 @@ func (e *env) setupTermination(c *cli.Context) {
 			e.term.secrets = append(e.term.secrets, redact.Secrets(a)...)
 		}
 	}
-	for _, name := range []string{"password"} {
-		if v := c.String(name); v != "" {
-			e.term.secrets = append(e.term.secrets, v)
-		}
+	if v := c.String("password"); v != "" {
+		e.term.secrets = append(e.term.secrets, v)
 	}
 	for _, h := range c.StringSlice("header") {
 		if _, v, ok := strings.Cut(h, ":"); ok && strings.TrimSpace(v) != "" {
