@@ -86,12 +86,16 @@ func (h *HTTP) tlsOrDefault() *tls.Config {
 	return &tls.Config{}
 }
 
-// ctxOr returns the context's error when it ended the exchange: the
-// socket's own "i/o timeout" would name a local port that changes with
-// every attempt.
+// ctxOr returns the context's error when it ended the exchange, as a
+// Transport would: the socket's own "i/o timeout", which fires with the
+// same deadline, would read as another reason. The deadline decides, not
+// which of the two timers fired first.
 func ctxOr(ctx context.Context, err error) error {
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if ended(ctx) {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return context.DeadlineExceeded
 	}
 	return stableOpError(err)
 }

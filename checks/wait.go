@@ -141,10 +141,13 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 		}
 		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
-			// target's fault, so keep the last real error.
+			// target's fault, so keep the last real error. The
+			// deadline has passed; its timer may not have fired yet,
+			// and the verdict reads the cause from ctx.
 			if res.Err == nil {
 				res.Err = err
 			}
+			<-ctx.Done()
 			return res, false
 		}
 		if res.Err == nil || reason(res.Err) != reason(err) {
