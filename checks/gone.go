@@ -68,7 +68,7 @@ func (e *NotGoneError) Unwrap() error { return e.Err }
 func observe(ctx context.Context, c Checker) (string, error) {
 	switch c := c.(type) {
 	case *HTTP:
-		code, err := c.do(ctx)
+		code, _, err := c.do(ctx)
 		return fmt.Sprintf("status %d %s", code, http.StatusText(code)), err
 	case *TCP, *Unix:
 		return "accepts connections", c.Check(ctx)

@@ -118,11 +118,11 @@ func (m *Monitor) watch(ctx context.Context, pol Policy, i int, c Checker) {
 	}
 	for {
 		began := time.Now()
-		detail, err := runAttempt(ctx, c, pol.AttemptTimeout)
+		info, err := runAttempt(ctx, c, pol.AttemptTimeout)
 		if ctx.Err() != nil {
 			return // cut short: not the target's doing, so not recorded
 		}
-		if m.record(i, began, detail, err) {
+		if m.record(i, began, info.detail, err) {
 			// Wait for the next round. An attempt made in a round ends
 			// before the next one starts (unless it takes longer than
 			// a round), so a target is checked once a round.

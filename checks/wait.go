@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // Policy says how often to retry and how long one attempt may take. Zero
@@ -30,16 +32,20 @@ const (
 )
 
 func (p Policy) withDefaults() Policy {
-	if p.AttemptTimeout <= 0 {
-		p.AttemptTimeout = DefaultAttemptTimeout
-	}
-	if p.MinInterval <= 0 {
-		p.MinInterval = DefaultMinInterval
-	}
+	p.AttemptTimeout = positiveOr(p.AttemptTimeout, DefaultAttemptTimeout)
+	p.MinInterval = positiveOr(p.MinInterval, DefaultMinInterval)
 	if p.MaxInterval < p.MinInterval {
 		p.MaxInterval = max(DefaultMaxInterval, p.MinInterval)
 	}
 	return p
+}
+
+// positiveOr is d, or def when d is not positive.
+func positiveOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // delay is the pause between the starts of two attempts after waiting for
@@ -58,6 +64,7 @@ type Event struct {
 	Ready    bool
 	Err      error  // why the target is not ready; nil when Ready
 	Detail   string // what was found, from a Detailer: "myservice.default.svc.cluster.local: 10.0.0.7"
+	Warning  string // ready, but worth a warning, from a Warner: a redirect to another host
 	Attempts int
 	Elapsed  time.Duration
 }
@@ -68,6 +75,16 @@ type Detailer interface {
 	Checker
 	CheckDetail(ctx context.Context) (detail string, err error)
 }
+
+// Warner is a Checker whose ready answer may come with a warning, as a
+// kubelet probe's result may be Warning, which counts as success.
+type Warner interface {
+	Checker
+	CheckWarn(ctx context.Context) (warning string, err error)
+}
+
+// found is what a ready attempt reports besides being ready.
+type readyInfo struct{ detail, warning string }
 
 // Waiter retries checks until they are ready or the context ends.
 type Waiter struct {
@@ -95,19 +112,30 @@ func (w *Waiter) Wait(ctx context.Context, targets []Checker) error {
 	results := make([]TargetError, len(targets))
 	ready := make([]bool, len(targets))
 	var wg sync.WaitGroup
+	var once sync.Once
+	var final error
 	for i, c := range targets {
 		wg.Go(func() {
-			results[i], ready[i] = w.retry(ctx, p, c, start)
-			if ready[i] && w.Any {
+			if wc, ok := c.(Watcher); ok {
+				results[i], ready[i] = w.watch(ctx, wc, start)
+			} else {
+				results[i], ready[i] = w.retry(ctx, p, c, start)
+			}
+			switch {
+			case ready[i] && w.Any:
+				cancel()
+			case isFinal(results[i].Err) && !w.Any:
+				// All must be ready and this one never will be.
+				once.Do(func() { final = results[i].Err })
 				cancel()
 			}
 		})
 	}
 	wg.Wait()
-	return w.verdict(ctx, results, ready)
+	return w.verdict(ctx, results, ready, final)
 }
 
-func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool) error {
+func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool, final error) error {
 	var pending []TargetError
 	for i, ok := range ready {
 		if ok && w.Any {
@@ -120,7 +148,13 @@ func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []boo
 	if len(pending) == 0 {
 		return nil
 	}
-	return &NotReadyError{Targets: pending, Cause: context.Cause(ctx)}
+	cause := context.Cause(ctx)
+	if final != nil {
+		cause = final
+	} else if cause == nil {
+		cause = firstFinal(pending) // with Any, every target failed for good
+	}
+	return &NotReadyError{Targets: pending, Cause: cause}
 }
 
 // retry runs attempts for one target until it is ready or ctx ends.
@@ -134,10 +168,15 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 	for {
 		attemptStart := time.Now()
 		res.Attempts++
-		detail, err := runAttempt(ctx, c, pol.AttemptTimeout)
+		f, err := runAttempt(ctx, c, pol.AttemptTimeout)
 		if err == nil {
-			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
+		}
+		if isFinal(err) {
+			res.Err = err
+			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			return res, false
 		}
 		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
@@ -177,27 +216,35 @@ func (w *Waiter) report(e Event) {
 }
 
 // runAttempt runs one check under its own timeout, inside ctx.
-func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, error) {
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInfo, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var detail string
-	var err error
-	if d, ok := c.(Detailer); ok {
-		detail, err = d.CheckDetail(actx)
-	} else {
-		err = c.Check(actx)
-	}
+	f, err := attempt1(actx, c)
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two. When the deadline is
-	// ctx's own (the overall deadline is nearer than the attempt's), it is
-	// not the attempt that timed out, even if ctx's timer has not fired.
+	// the clock decides, not the order of the two. When the deadline was
+	// ctx's, the wait is over, not the attempt: ctx's timer may not have
+	// fired yet, so ctx.Err() alone cannot tell.
 	deadline, _ := actx.Deadline()
 	outer, hasOuter := ctx.Deadline()
-	own := !hasOuter || outer.After(deadline)
-	if err != nil && own && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
-		return "", timedOut(timeout, err)
+	now := time.Now()
+	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
+	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
+		return readyInfo{}, timedOut(timeout, err)
 	}
-	return detail, err
+	return f, err
+}
+
+// attempt1 makes one attempt, asking for what a Detailer or Warner can say.
+func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
+	switch c := c.(type) {
+	case Detailer:
+		f.detail, err = c.CheckDetail(ctx)
+	case Warner:
+		f.warning, err = c.CheckWarn(ctx)
+	default:
+		err = c.Check(ctx)
+	}
+	return f, err
 }
 
 // timedOut wraps err, from an attempt that ran out of time, in an
@@ -220,26 +267,28 @@ func ended(ctx context.Context) bool {
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
 func timerPause(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return sleep.For(ctx, d) == nil
 }
 
 // CheckOnce makes exactly one attempt per target, all in parallel, each
 // limited by ctx. It returns nil when all are ready, else a *NotReadyError.
 func CheckOnce(ctx context.Context, targets []Checker) error {
+	return (&Waiter{}).Once(ctx, targets)
+}
+
+// Once is CheckOnce that reports each ready target to OnChange, with what
+// it found and any warning. Policy and Any do not apply.
+func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, c := range targets {
-		wg.Go(func() { errs[i] = c.Check(ctx) })
+		wg.Go(func() {
+			start := time.Now()
+			var f readyInfo
+			if f, errs[i] = attempt1(ctx, c); errs[i] == nil {
+				w.report(Event{Target: c.String(), Ready: true, Detail: f.detail, Warning: f.warning, Attempts: 1, Elapsed: time.Since(start)})
+			}
+		})
 	}
 	wg.Wait()
 	var pending []TargetError
@@ -257,8 +306,9 @@ func CheckOnce(ctx context.Context, targets []Checker) error {
 // TargetError is one target that was not ready, with its last real error.
 type TargetError struct {
 	Target   string
-	Attempts int
+	Attempts int // attempts made, or states seen when Watched
 	Err      error
+	Watched  bool // followed by a Watcher rather than asked again and again
 }
 
 func (e TargetError) Error() string {
@@ -266,6 +316,9 @@ func (e TargetError) Error() string {
 	var ng *NotGoneError
 	if errors.As(e.Err, &ng) {
 		state = "gone"
+	}
+	if e.Watched {
+		return fmt.Sprintf("%s: not %s: %v", e.Target, state, e.Err)
 	}
 	return fmt.Sprintf("%s: not %s after %d attempt%s: %v", e.Target, state, e.Attempts, plural(e.Attempts), e.Err)
 }

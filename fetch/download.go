@@ -8,19 +8,21 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // target is one job on its way: where it goes, what it must hash to, and
 // the state of its attempts.
 type target struct {
-	f    *Fetcher
-	job  Job
-	url  *url.URL
-	want Sums
-	dest string // "" until the server names the file
+	f      *Fetcher
+	job    Job
+	url    *url.URL
+	method string // of the requests t.do sends; "": GET
+	want   Sums
+	dest   string // "" until the server names the file
 
 	attempts   int    // requests made
 	lastReason string // why the last attempt was retried
@@ -43,7 +45,7 @@ func (e *cutError) Error() string { return "download cut off: " + e.err.Error() 
 func (e *cutError) Unwrap() error { return e.err }
 
 var (
-	errTooBig  = errors.New("larger than --max-size")
+	errTooBig  = errors.New("larger than " + string(option.MaxSize))
 	errStalled = errors.New("no data received for the stall timeout")
 	errRestart = errors.New("restart without Range")
 )
@@ -142,7 +144,7 @@ func (t *target) transfer(ctx context.Context) error {
 		}
 		wait := backoff(t.f.opts.RetryWaitMin, t.f.opts.RetryWaitMax, fails, nil)
 		fails++
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep.For(ctx, wait); err != nil {
 			return fmt.Errorf("%w (%v)", err, cut)
 		}
 	}
@@ -166,17 +168,6 @@ func (t *target) size() int64 {
 		return 0
 	}
 	return t.part.size
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // attempt sends one request (retried by t.do) and streams its body.

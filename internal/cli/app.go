@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -46,11 +47,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*env, in
 		e.writeTermination(code)
 		return e, code, nil
 	}
-	if command == nil {
+	if e.command == nil {
 		// With a command to exec, the message is the command's to write.
 		e.writeTermination(code)
 	}
-	return e, code, command
+	return e, code, e.command // run's may come from its file
 }
 
 // commands are initbox's commands, in the order --help lists them: each
@@ -62,6 +63,7 @@ var commands = []func(*env) *cli.Command{
 	fetchCommand,
 	renderCommand,
 	serveCommand,
+	runCommand,
 	versionCommand,
 }
 
@@ -74,7 +76,7 @@ func newApp(e *env) *cli.App {
 			"Exit codes: 0 success, 1 failure, 2 usage error, 124 timed out, 130/143 interrupted.",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
-		Flags:     globalFlags(),
+		Flags:     withEnv(globalFlags()),
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
@@ -98,12 +100,20 @@ func newApp(e *env) *cli.App {
 		cmd := build(e)
 		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
+		if !slices.Contains(envFreeCommands, cmd.Name) {
+			cmd.Flags = withEnv(cmd.Flags)
+		}
 		// The global flags work after the command too: "initbox wait -q".
-		cmd.Flags = append(cmd.Flags, globalFlags()...)
+		cmd.Flags = append(cmd.Flags, withEnv(globalFlags())...)
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 	}
 	return app
+}
+
+// action runs a command's function with what it may touch of the process.
+func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {
+	return func(c *cli.Context) error { return run(c, e) }
 }
 
 // commandNames lists the commands for messages: "wait, check or version".
@@ -126,8 +136,8 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only"},
 		terminationFlag(),
 	}
 }

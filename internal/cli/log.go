@@ -24,6 +24,7 @@ type env struct {
 	rec            *termlog.Recorder
 	term           termination
 	termSet        bool // term was read from the flags
+	hints          kubeHints
 }
 
 func (e *env) setupLog(c *cli.Context) error {
@@ -44,7 +45,7 @@ func (e *env) setupLog(c *cli.Context) error {
 	}
 	// Every line logged is kept too, for the termination message.
 	e.rec = termlog.NewRecorder(h)
-	e.log = slog.New(e.rec)
+	e.log = newLogger(e.rec)
 	e.setupTermination(c)
 	return nil
 }
@@ -82,6 +83,10 @@ func (e *env) reportError(err error) {
 		return
 	}
 	// Plain text for people at a terminal: no logfmt quoting to unpick.
-	fmt.Fprintf(e.stderr, "initbox: %v\n", err)
-	e.rec.Add(slog.LevelError, "initbox: "+err.Error())
+	msg := withFlags(err.Error())
+	fmt.Fprintf(e.stderr, "initbox: %s\n", msg)
+	e.rec.Add(slog.LevelError, "initbox: "+msg)
 }
+
+// newLogger logs through h, naming flags where messages name options.
+func newLogger(h slog.Handler) *slog.Logger { return slog.New(flagHandler{h}) }

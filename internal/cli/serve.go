@@ -46,14 +46,12 @@ func serveCommand(e *env) *cli.Command {
 			"once with exit 0: a sidecar told to stop has not failed.\n\n" +
 			serveExamples + "\n\n" + targetExamples,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to serve on; :9900 for every interface (httpGet probes)", EnvVars: []string{"INITBOX_LISTEN"}},
-			&cli.DurationFlag{Name: "interval", Value: checks.DefaultMonitorInterval, Usage: "time between rounds of checks of the targets that have been ready (±10% jitter)", EnvVars: []string{"INITBOX_INTERVAL"}},
-			&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one check", EnvVars: []string{"INITBOX_ATTEMPT_TIMEOUT"}},
-			&cli.BoolFlag{Name: "any", Usage: "ready when any one target is ready", EnvVars: []string{"INITBOX_ANY"}},
+			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to serve on; :9900 for every interface (httpGet probes)"},
+			&cli.DurationFlag{Name: "interval", Value: checks.DefaultMonitorInterval, Usage: "time between rounds of checks of the targets that have been ready (±10% jitter)"},
+			&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one check"},
+			&cli.BoolFlag{Name: "any", Usage: "ready when any one target is ready"},
 		}, targetFlags()...),
-		Action: func(c *cli.Context) error {
-			return runServe(c, e)
-		},
+		Action: e.action(runServe),
 	}
 }
 

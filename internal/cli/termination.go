@@ -14,8 +14,7 @@ import (
 // terminationFlag names the file for the termination message.
 func terminationFlag() cli.Flag {
 	return &cli.StringFlag{Name: "termination-log", Value: termlog.DefaultPath,
-		Usage:   "write a summary of the outcome here at exit, for kubectl describe pod (default: only if Kubernetes mounted it; - or empty: never)",
-		EnvVars: []string{"INITBOX_TERMINATION_LOG"}}
+		Usage: "write a summary of the outcome here at exit, for kubectl describe pod; the default only if Kubernetes mounted it; - or empty: never"}
 }
 
 // termination is where the termination message goes, and what it must
