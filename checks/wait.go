@@ -178,12 +178,15 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, false
 		}
-		if ctx.Err() != nil {
+		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
-			// target's fault, so keep the last real error.
+			// target's fault, so keep the last real error. The
+			// deadline has passed; its timer may not have fired yet,
+			// and the verdict reads the cause from ctx.
 			if res.Err == nil {
 				res.Err = err
 			}
+			<-ctx.Done()
 			return res, false
 		}
 		if res.Err == nil || reason(res.Err) != reason(err) {
@@ -226,7 +229,7 @@ func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInf
 	now := time.Now()
 	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
 	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
-		return readyInfo{}, &AttemptTimeoutError{After: timeout, Err: err}
+		return readyInfo{}, timedOut(timeout, err)
 	}
 	return f, err
 }
@@ -242,6 +245,24 @@ func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
 		err = c.Check(ctx)
 	}
 	return f, err
+}
+
+// timedOut wraps err, from an attempt that ran out of time, in an
+// *AttemptTimeoutError. For a check of gone it goes inside: what is
+// uncertain is whether the target is gone, and the timeout is why.
+func timedOut(after time.Duration, err error) error {
+	var ng *NotGoneError
+	if errors.As(err, &ng) && ng.Err != nil {
+		return &NotGoneError{Err: &AttemptTimeoutError{After: after, Err: ng.Err}}
+	}
+	return &AttemptTimeoutError{After: after, Err: err}
+}
+
+// ended reports whether ctx is done or its deadline has passed; its timer
+// may fire a moment after the clock passes the deadline.
+func ended(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && !time.Now().Before(d))
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
@@ -291,10 +312,15 @@ type TargetError struct {
 }
 
 func (e TargetError) Error() string {
-	if e.Watched {
-		return fmt.Sprintf("%s: not ready: %v", e.Target, e.Err)
+	state := "ready"
+	var ng *NotGoneError
+	if errors.As(e.Err, &ng) {
+		state = "gone"
 	}
-	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
+	if e.Watched {
+		return fmt.Sprintf("%s: not %s: %v", e.Target, state, e.Err)
+	}
+	return fmt.Sprintf("%s: not %s after %d attempt%s: %v", e.Target, state, e.Attempts, plural(e.Attempts), e.Err)
 }
 
 func (e TargetError) Unwrap() error { return e.Err }
