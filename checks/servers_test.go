@@ -51,8 +51,13 @@ func TestMain(m *testing.M) {
 // need returns the path of the first of the given programs that exists (a
 // name is looked up in PATH). When none does, the test is skipped loudly,
 // or fails if INITBOX_REQUIRE_SERVERS is set, as scripts/test.sh does.
+// Under go test -short the real servers are left out: they take seconds
+// each to start.
 func need(t testing.TB, programs ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a real server: not under -short")
+	}
 	for _, p := range programs {
 		if path, err := exec.LookPath(p); err == nil {
 			return path

@@ -16,7 +16,7 @@
 #                                             can eat a short run whole)
 #
 # The targets are found by grep rather than go test -list, which would run
-# every package's TestMain (the root package's builds a binary).
+# every package's TestMain (processtest's builds a binary).
 # Temporary directories go to /dev/shm when TMPDIR is not set: FuzzExtract
 # syncs every file it unpacks, and on tmpfs a sync costs nothing, which
 # makes it run some five times as many inputs.

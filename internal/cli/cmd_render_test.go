@@ -5,24 +5,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-func writeFiles(t *testing.T, dir string, files map[string]string) {
-	t.Helper()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+	"github.com/initbox/initbox/internal/testutil/testfiles"
+)
 
 func TestRenderBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{"ok.tmpl": "x", "bad.tmpl": "{{ if .x }}", "bad.json": "{", "t1": "", "t2": ""})
+	testfiles.Write(t, dir, map[string]string{"ok.tmpl": "x", "bad.tmpl": "{{ if .x }}", "bad.json": "{", "t1": "", "t2": ""})
 	ok := filepath.Join(dir, "ok.tmpl")
 	tests := []struct {
 		name string
@@ -66,7 +55,7 @@ func TestRenderBadInputExitsTwo(t *testing.T) {
 
 func TestRenderMissingValuesWriteNothingAndExitOne(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"in/a.conf": "a={{ .Env.INITBOX_T_SET }} {{ .Env.INITBOX_T_A }}\n",
 		"in/b.conf": "b={{ .Env.INITBOX_T_B }}\n",
 		"in/c.conf": "c={{ .Env.INITBOX_T_SET }}\n",
@@ -97,7 +86,7 @@ func TestRenderMissingValuesWriteNothingAndExitOne(t *testing.T) {
 func TestRenderTreeThenCheckThenDiff(t *testing.T) {
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in"), filepath.Join(dir, "out")
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"in/nginx.conf.tmpl":       "listen {{ .Env.INITBOX_T_PORT }};\nserver_name {{ .cfg.host }};\n",
 		"in/conf.d/site.conf.tmpl": "root {{ .cfg.root | default \"/srv\" }};\n",
 		"in/_helpers.tpl":          `{{ define "x" }}{{ end }}`,
@@ -153,7 +142,7 @@ func TestRenderTreeThenCheckThenDiff(t *testing.T) {
 
 func TestRenderToStdoutAndEnvsubst(t *testing.T) {
 	dir := t.TempDir()
-	writeFiles(t, dir, map[string]string{
+	testfiles.Write(t, dir, map[string]string{
 		"a.tmpl":     "port={{ .Env.INITBOX_T_PORT }}\n",
 		"nginx.conf": "listen ${INITBOX_T_PORT}; proxy_set_header Host $host; ${INITBOX_T_UNSET}\n",
 		"delim.tmpl": "{{ keep }} <<.Env.INITBOX_T_PORT>>\n",
@@ -179,7 +168,7 @@ func TestRenderToStdoutAndEnvsubst(t *testing.T) {
 func TestRenderValidationFailureExitsOne(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "app.conf")
-	writeFiles(t, dir, map[string]string{"app.conf.tmpl": "broken\n", "app.conf": "working\n"})
+	testfiles.Write(t, dir, map[string]string{"app.conf.tmpl": "broken\n", "app.conf": "working\n"})
 	code, _, _, stderr := runInitbox(t, "render", "--validate", `sh -c 'echo "line 1: broken"; exit 1' sh {}`,
 		"-o", dest, filepath.Join(dir, "app.conf.tmpl"))
 	if code != ExitFailed || !strings.Contains(stderr, "line 1: broken") || !strings.Contains(stderr, "left as it was") {

@@ -1,68 +1,15 @@
 package cli
 
 import (
-	"archive/tar"
-	"bytes"
-	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
-	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
-
-func fileServer(t *testing.T, files map[string][]byte) *httptest.Server {
-	t.Helper()
-	srv := httptest.NewServer(fileHandler(files))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
-// fileHandler serves files by path, with an ETag and a Last-Modified, so
-// ranges and conditional requests work.
-func fileHandler(files map[string][]byte) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		data, ok := files[r.URL.Path]
-		if !ok {
-			http.NotFound(w, r)
-			return
-		}
-		w.Header().Set("ETag", `"`+r.URL.Path+`"`)
-		http.ServeContent(w, r, "", time.Unix(1700000000, 0), bytes.NewReader(data))
-	}
-}
-
-// tarGz builds a .tar.gz of regular files.
-func tarGz(t *testing.T, files map[string][]byte) []byte {
-	t.Helper()
-	var buf bytes.Buffer
-	zw := gzip.NewWriter(&buf)
-	tw := tar.NewWriter(zw)
-	for _, name := range slices.Sorted(maps.Keys(files)) {
-		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(files[name])), Typeflag: tar.TypeReg})
-		tw.Write(files[name])
-	}
-	if err := tw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	if err := zw.Close(); err != nil {
-		t.Fatal(err)
-	}
-	return buf.Bytes()
-}
-
-func hexSHA256(b []byte) string {
-	s := sha256.Sum256(b)
-	return hex.EncodeToString(s[:])
-}
 
 func TestFetchBadInputExitsTwo(t *testing.T) {
 	dir := t.TempDir()
@@ -98,9 +45,9 @@ func TestFetchBadInputExitsTwo(t *testing.T) {
 
 func TestFetchDownloadsLogsAndChains(t *testing.T) {
 	data := []byte("<html>kubernetes</html>")
-	srv := fileServer(t, map[string][]byte{"/": data})
+	srv := testfiles.Server(t, map[string][]byte{"/": data})
 	dest := filepath.Join(t.TempDir(), "index.html")
-	code, argv, stdout, stderr := runInitbox(t, "fetch", "--sha256", hexSHA256(data), "-o", dest, srv.URL+"/", "--", "true")
+	code, argv, stdout, stderr := runInitbox(t, "fetch", "--sha256", testfiles.SHA256(data), "-o", dest, srv.URL+"/", "--", "true")
 	if code != ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
@@ -110,23 +57,23 @@ func TestFetchDownloadsLogsAndChains(t *testing.T) {
 	if stdout != "" {
 		t.Errorf("stdout %q, want nothing", stdout)
 	}
-	for _, want := range []string{"msg=downloaded", "file=" + dest, "size=23", "sha256=" + hexSHA256(data)} {
+	for _, want := range []string{"msg=downloaded", "file=" + dest, "size=23", "sha256=" + testfiles.SHA256(data)} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("summary line lacks %q:\n%s", want, stderr)
 		}
 	}
-	_, _, _, stderr = runInitbox(t, "fetch", "--sha256", hexSHA256(data), "-o", dest, srv.URL+"/")
+	_, _, _, stderr = runInitbox(t, "fetch", "--sha256", testfiles.SHA256(data), "-o", dest, srv.URL+"/")
 	if !strings.Contains(stderr, "msg=skipped") {
 		t.Errorf("re-run: want a skipped line:\n%s", stderr)
 	}
 }
 
 func TestFetchWrongChecksumExitsOne(t *testing.T) {
-	srv := fileServer(t, map[string][]byte{"/app.conf": []byte("new")})
+	srv := testfiles.Server(t, map[string][]byte{"/app.conf": []byte("new")})
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "app.conf")
 	os.WriteFile(dest, []byte("old"), 0o644)
-	code, argv, _, stderr := runInitbox(t, "fetch", "--sha256", hexSHA256([]byte("other")), "-o", dest, srv.URL+"/app.conf", "--", "true")
+	code, argv, _, stderr := runInitbox(t, "fetch", "--sha256", testfiles.SHA256([]byte("other")), "-o", dest, srv.URL+"/app.conf", "--", "true")
 	if code != ExitFailed || argv != nil {
 		t.Fatalf("exit %d, argv %q; want 1 and no command; stderr:\n%s", code, argv, stderr)
 	}
@@ -142,7 +89,7 @@ func TestFetchWrongChecksumExitsOne(t *testing.T) {
 }
 
 func TestFetchNotFoundExitsOne(t *testing.T) {
-	srv := fileServer(t, nil)
+	srv := testfiles.Server(t, nil)
 	dir := t.TempDir()
 	code, _, _, stderr := runInitbox(t, "fetch", "--dir", dir, srv.URL+"/model.bin")
 	if code != ExitFailed || !strings.Contains(stderr, "status 404") {
@@ -193,39 +140,6 @@ func TestFetchKeepsSecretsOutOfLogs(t *testing.T) {
 		}
 		if strings.Contains(stderr, "SECRET") {
 			t.Errorf("%s: a secret appears on stderr:\n%s", format, stderr)
-		}
-	}
-}
-
-func TestFetchSIGTERMKeepsOldFile(t *testing.T) {
-	chunk := make([]byte, 1<<20)
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", "1073741824")
-		w.Header().Set("ETag", `"big"`)
-		w.Write(chunk)
-		w.(http.Flusher).Flush()
-		<-r.Context().Done() // then nothing more, until the client goes
-	}))
-	defer srv.Close()
-	dir := t.TempDir()
-	dest := filepath.Join(dir, "model.bin")
-	os.WriteFile(dest, []byte("old model"), 0o644)
-
-	cmd := exec.Command(binary, "fetch", "--progress-interval", "50ms", "-o", dest, srv.URL+"/model.bin", "--", "/bin/true")
-	stderr := startWithStderr(t, cmd)
-	waitForLine(t, stderr, "msg=progress")
-	cmd.Process.Signal(syscall.SIGTERM)
-	waitForLine(t, stderr, `error="interrupted by SIGTERM with`)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	expectExit(t, cmd, done, 143, 5*time.Second)
-	if got, _ := os.ReadFile(dest); string(got) != "old model" {
-		t.Errorf("%s holds %d bytes, want the old content", dest, len(got))
-	}
-	ents, _ := os.ReadDir(dir)
-	for _, e := range ents {
-		if name := e.Name(); name != "model.bin" && !strings.Contains(name, ".initbox-partial") {
-			t.Errorf("%s left behind", name)
 		}
 	}
 }

@@ -1,26 +1,9 @@
 package cli
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"io"
-	"log"
-	"math/big"
-	"net"
-	"net/http"
-	"net/http/httptest"
-	"os"
-	"os/exec"
-	"strings"
 	"testing"
-	"time"
 
 	"github.com/urfave/cli/v2"
-	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
 
 func TestTargetsNeedRoots(t *testing.T) {
@@ -48,59 +31,4 @@ func TestCommandsLoadRootsBeforeTheyRun(t *testing.T) {
 			t.Errorf("%s loads the roots before it runs: %v, want %v", name, got, want)
 		}
 	}
-}
-
-// TestFallbackRootsWithoutSystemRoots runs initbox where the system has no
-// root CAs, as in the scratch image, against a server whose certificate
-// claims to be issued by ISRG Root X1. Only a client that holds that root
-// names it as the candidate it tried; with no roots at all the error is a
-// bare "certificate signed by unknown authority".
-func TestFallbackRootsWithoutSystemRoots(t *testing.T) {
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
-	srv.TLS = &tls.Config{Certificates: []tls.Certificate{forgedCert(t, "ISRG Root X1")}}
-	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshake fails on purpose
-	srv.StartTLS()
-	defer srv.Close()
-
-	cmd := exec.Command(binary, "check", srv.URL)
-	cmd.Env = append(os.Environ(), "SSL_CERT_FILE=/nonexistent", "SSL_CERT_DIR=/nonexistent")
-	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitFailed {
-		t.Fatalf("got %v, want exit %d\n%s", err, ExitFailed, out)
-	}
-	if want := `candidate authority certificate \"ISRG Root X1\"`; !strings.Contains(string(out), want) {
-		t.Errorf("the embedded roots were not used: want %s in\n%s", want, out)
-	}
-}
-
-// forgedCert makes a certificate for 127.0.0.1 whose issuer is the
-// embedded root named cn, signed by a key of its own.
-func forgedCert(t *testing.T, cn string) tls.Certificate {
-	t.Helper()
-	var root *x509.Certificate
-	for r := range bundle.Roots() {
-		if c, err := x509.ParseCertificate(r.Certificate); err == nil && c.Subject.CommonName == cn {
-			root = c
-		}
-	}
-	if root == nil {
-		t.Fatalf("no root %q in the bundle", cn)
-	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root.PublicKey = &key.PublicKey // CreateCertificate wants the signer's key
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1),
-		Subject:      pkix.Name{CommonName: "forged"},
-		IPAddresses:  []net.IP{net.IPv4(127, 0, 0, 1)},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(time.Hour),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, root, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package cli
+package processtest
 
 import (
 	"bytes"
@@ -11,6 +11,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/initbox/initbox/internal/cli"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 )
 
@@ -20,20 +22,20 @@ import (
 func TestFetchDiskFull(t *testing.T) {
 	body := make([]byte, 512<<10)
 	rand.Read(body)
-	srv := fileServer(t, map[string][]byte{"/model.bin": body}) // with an ETag: resumable
+	srv := testfiles.Server(t, map[string][]byte{"/model.bin": body}) // with an ETag: resumable
 	dir := testfs.SmallTmpfs(t, 1<<20)
 	dest := filepath.Join(dir, "model.bin")
 	old := []byte("the old model\n")
 	writeTestFile(t, dest, old)
 	filler := fillDisk(t, dir, 768<<10)
 
-	args := []string{"fetch", "--timeout", "30s", "--sha256", hexSHA256(body), "-o", dest, srv.URL + "/model.bin"}
+	args := []string{"fetch", "--timeout", "30s", "--sha256", testfiles.SHA256(body), "-o", dest, srv.URL + "/model.bin"}
 	assertDiskFull(t, dest, args)
 	assertFileIs(t, dest, old)
 	assertNames(t, dir, "filler", "model.bin")
 
 	os.Remove(filler)
-	if code, _, _, stderr := runInitbox(t, args...); code != ExitOK {
+	if code, _, _, stderr := runInitbox(t, args...); code != cli.ExitOK {
 		t.Fatalf("after freeing space: exit %d:\n%s", code, stderr)
 	}
 	assertFileIs(t, dest, body)
@@ -43,8 +45,8 @@ func TestFetchDiskFull(t *testing.T) {
 // space left: the old tree must stay and no staging directory remain.
 func TestFetchExtractDiskFull(t *testing.T) {
 	big := bytes.Repeat([]byte{0}, 3<<19) // 1.5 MiB that gzip shrinks to a few KiB
-	archive := tarGz(t, map[string][]byte{"VERSION": []byte("2.0\n"), "lib/big.bin": big})
-	srv := fileServer(t, map[string][]byte{"/tool.tar.gz": archive})
+	archive := testfiles.TarGz(t, map[string][]byte{"VERSION": []byte("2.0\n"), "lib/big.bin": big})
+	srv := testfiles.Server(t, map[string][]byte{"/tool.tar.gz": archive})
 	dir := testfs.SmallTmpfs(t, 3<<20)
 	dest := filepath.Join(dir, "tool")
 	writeTestFile(t, filepath.Join(dest, "VERSION"), []byte("1.0\n"))
@@ -57,7 +59,7 @@ func TestFetchExtractDiskFull(t *testing.T) {
 	assertNames(t, dest, "VERSION")
 
 	os.Remove(filler)
-	if code, _, _, stderr := runInitbox(t, args...); code != ExitOK {
+	if code, _, _, stderr := runInitbox(t, args...); code != cli.ExitOK {
 		t.Fatalf("after freeing space: exit %d:\n%s", code, stderr)
 	}
 	assertFileIs(t, filepath.Join(dest, "VERSION"), []byte("2.0\n"))
@@ -70,8 +72,8 @@ func assertDiskFull(t *testing.T, dest string, args []string) {
 	t.Helper()
 	code, _, _, stderr := runInitbox(t, args...)
 	want := regexp.MustCompile(`msg=failed .*no space left on device.* file=` + regexp.QuoteMeta(dest))
-	if code != ExitFailed || !want.MatchString(stderr) {
-		t.Errorf("exit %d, want %d with %q in:\n%s", code, ExitFailed, want, stderr)
+	if code != cli.ExitFailed || !want.MatchString(stderr) {
+		t.Errorf("exit %d, want %d with %q in:\n%s", code, cli.ExitFailed, want, stderr)
 	}
 }
 

@@ -1,4 +1,4 @@
-package cli
+package processtest
 
 import (
 	"crypto/rand"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/faults"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
@@ -39,7 +40,7 @@ func newSecretEnv(t *testing.T) *secretEnv {
 	s := &secretEnv{token: "Tok" + hex.EncodeToString(b)}
 	s.refused = testnet.NewLate(t).Addr
 	s.closer = faults.AcceptClose(t)
-	s.redis = miniRedis(t, s.token)
+	s.redis = testnet.MiniRedis(t, s.token)
 	srv := httptest.NewServer(s.handler())
 	t.Cleanup(srv.Close)
 	s.web = srv.URL
@@ -115,9 +116,9 @@ func (s *secretEnv) waitRuns() []secretRun {
 	}
 	var runs []secretRun
 	for _, cmd := range []string{"wait", "check"} {
-		failed, timeout := ExitTimeout, []string{"--timeout", "400ms", "--attempt-timeout", "200ms", "--interval", "50ms", "--max-interval", "100ms"}
+		failed, timeout := cli.ExitTimeout, []string{"--timeout", "400ms", "--attempt-timeout", "200ms", "--interval", "50ms", "--max-interval", "100ms"}
 		if cmd == "check" {
-			failed, timeout = ExitFailed, []string{"--timeout", "2s"}
+			failed, timeout = cli.ExitFailed, []string{"--timeout", "2s"}
 		}
 		with := func(args ...string) func(string) []string {
 			return func(string) []string { return append(append([]string{cmd}, timeout...), args...) }
@@ -158,7 +159,7 @@ func (s *secretEnv) waitRuns() []secretRun {
 	}
 	for _, args := range usage {
 		name := strings.ReplaceAll(strings.Join(args, " "), tok, "TOKEN")
-		runs = append(runs, secretRun{name: "usage " + name, code: ExitUsage, args: fixed(args...)})
+		runs = append(runs, secretRun{name: "usage " + name, code: cli.ExitUsage, args: fixed(args...)})
 	}
 	return runs
 }
@@ -181,30 +182,30 @@ func (s *secretEnv) fetchRuns() []secretRun {
 	}
 	return []secretRun{
 		{name: "fetch ok", code: 0, args: out(s.url("/ok"))},
-		{name: "fetch 404", code: ExitFailed, args: out(s.url("/missing"))},
-		{name: "fetch refused", code: ExitTimeout, args: retried("http://u:" + tok + "@" + s.refused + "/f?token=" + tok)},
-		{name: "fetch slow", code: ExitTimeout, args: retried("--stall-timeout", "200ms", s.url("/slow"))},
+		{name: "fetch 404", code: cli.ExitFailed, args: out(s.url("/missing"))},
+		{name: "fetch refused", code: cli.ExitTimeout, args: retried("http://u:" + tok + "@" + s.refused + "/f?token=" + tok)},
+		{name: "fetch slow", code: cli.ExitTimeout, args: retried("--stall-timeout", "200ms", s.url("/slow"))},
 		{name: "fetch bearer file", code: 0, args: out("--bearer-token-file", s.tokenFile, s.web+"/auth")},
 		{name: "fetch header file", code: 0, args: out("--header-file", "Authorization="+s.headerFile, s.web+"/auth")},
-		{name: "fetch header", code: ExitFailed, args: out("--header", "Authorization: Bearer "+tok+"x", s.web+"/auth")},
-		{name: "fetch bearer 404", code: ExitFailed, args: out("--bearer-token-file", s.tokenFile, s.web+"/missing")},
-		{name: "fetch signed redirect", code: ExitTimeout, args: retried(s.web + "/signed")},
-		{name: "fetch signed 404", code: ExitFailed, args: out(s.url("/signed-404"))},
-		{name: "fetch checksum mismatch", code: ExitFailed, args: out("--checksum-url", s.url("/sums"), s.url("/ok"))},
-		{name: "fetch checksum missing", code: ExitFailed, args: out("--checksum-url", s.url("/nosums"), s.url("/ok"))},
-		{name: "fetch extract", code: ExitFailed, args: out("--extract", s.url("/ok"))},
-		{name: "fetch pairs", code: ExitFailed, args: func(dir string) []string {
+		{name: "fetch header", code: cli.ExitFailed, args: out("--header", "Authorization: Bearer "+tok+"x", s.web+"/auth")},
+		{name: "fetch bearer 404", code: cli.ExitFailed, args: out("--bearer-token-file", s.tokenFile, s.web+"/missing")},
+		{name: "fetch signed redirect", code: cli.ExitTimeout, args: retried(s.web + "/signed")},
+		{name: "fetch signed 404", code: cli.ExitFailed, args: out(s.url("/signed-404"))},
+		{name: "fetch checksum mismatch", code: cli.ExitFailed, args: out("--checksum-url", s.url("/sums"), s.url("/ok"))},
+		{name: "fetch checksum missing", code: cli.ExitFailed, args: out("--checksum-url", s.url("/nosums"), s.url("/ok"))},
+		{name: "fetch extract", code: cli.ExitFailed, args: out("--extract", s.url("/ok"))},
+		{name: "fetch pairs", code: cli.ExitFailed, args: func(dir string) []string {
 			return []string{"fetch", s.url("/ok") + "=" + filepath.Join(dir, "a"), s.url("/missing") + "=" + filepath.Join(dir, "b")}
 		}},
-		{name: "fetch no destination", code: ExitUsage, args: fixed("fetch", s.url("/ok"))},
-		{name: "fetch token as its file", code: ExitUsage, args: out("--bearer-token-file", tok, s.web+"/auth")},
-		{name: "fetch header as its file", code: ExitUsage, args: out("--header-file", "X-Key="+tok, s.web+"/auth")},
-		{name: "fetch bad scheme", code: ExitUsage, args: out("ftp://u:" + tok + "@h/f?token=" + tok)},
-		{name: "fetch password with slash", code: ExitUsage, args: out("http://u:" + tok + "/x@h/f")},
-		{name: "fetch password with hash", code: ExitUsage, args: out("https://u:" + tok + "#x@h/f")},
-		{name: "fetch broken query", code: ExitUsage, args: out("http://[::1/x?token=" + tok)},
-		{name: "fetch bad checksum URL", code: ExitUsage, args: out("--checksum-url", "sums?token="+tok, s.url("/ok"))},
-		{name: "fetch same destination", code: ExitUsage, args: func(dir string) []string {
+		{name: "fetch no destination", code: cli.ExitUsage, args: fixed("fetch", s.url("/ok"))},
+		{name: "fetch token as its file", code: cli.ExitUsage, args: out("--bearer-token-file", tok, s.web+"/auth")},
+		{name: "fetch header as its file", code: cli.ExitUsage, args: out("--header-file", "X-Key="+tok, s.web+"/auth")},
+		{name: "fetch bad scheme", code: cli.ExitUsage, args: out("ftp://u:" + tok + "@h/f?token=" + tok)},
+		{name: "fetch password with slash", code: cli.ExitUsage, args: out("http://u:" + tok + "/x@h/f")},
+		{name: "fetch password with hash", code: cli.ExitUsage, args: out("https://u:" + tok + "#x@h/f")},
+		{name: "fetch broken query", code: cli.ExitUsage, args: out("http://[::1/x?token=" + tok)},
+		{name: "fetch bad checksum URL", code: cli.ExitUsage, args: out("--checksum-url", "sums?token="+tok, s.url("/ok"))},
+		{name: "fetch same destination", code: cli.ExitUsage, args: func(dir string) []string {
 			return []string{"fetch", "--dir", dir, s.url("/ok"), strings.Replace(s.url("/ok"), "user:", "other:", 1)}
 		}},
 	}
@@ -225,26 +226,26 @@ func (s *secretEnv) renderRuns() []secretRun {
 	good := "password: {{ .Env.DB_PASSWORD }}\n"
 	return []secretRun{
 		{name: "render ok", code: 0, setup: tmpl(good), args: render()},
-		{name: "render other key missing", code: ExitFailed, setup: tmpl(good + "host: {{ .Env.DB_HOST_UNSET }}\n"), args: render()},
-		{name: "render check", code: ExitFailed, setup: tmpl(good), args: render("--check")},
-		{name: "render syntax", code: ExitUsage, setup: tmpl(good + "{{ if }}\n"), args: render()},
-		{name: "render atoi", code: ExitFailed, setup: tmpl("port: {{ .Env.API_TOKEN | atoi }}\n"), args: render()},
-		{name: "render int", code: ExitFailed, setup: tmpl("port: {{ int .Env.API_TOKEN }}\n"), args: render()},
-		{name: "render fromJson", code: ExitFailed, setup: tmpl("{{ fromJson .Env.API_TOKEN }}\n"), args: render()},
-		{name: "render fromYaml", code: ExitFailed, setup: tmpl("{{ fromYaml (printf \"a: [%s\" .Env.API_TOKEN) }}\n"), args: render()},
-		{name: "render b64dec", code: ExitFailed, setup: tmpl("{{ b64dec .Env.API_TOKEN }}\n"), args: render()},
-		{name: "render index", code: ExitFailed, setup: tmpl("{{ index .Env.DB_URL 999 }}\n"), args: render()},
-		{name: "render field", code: ExitFailed, setup: tmpl("{{ .Env.DB_URL.host }}\n"), args: render()},
-		{name: "render envsubst", code: ExitFailed, setup: tmpl("password: ${DB_PASSWORD}\nhost: ${DB_HOST_UNSET:?set DB_HOST_UNSET}\n"), args: render("--envsubst")},
-		{name: "render validate", code: ExitFailed, setup: tmpl(good), args: render("--validate", "false {}")},
-		{name: "render data", code: ExitFailed, setup: s.data("password: "+s.token+"\n", "{{ .creds.password | atoi }}\n"),
+		{name: "render other key missing", code: cli.ExitFailed, setup: tmpl(good + "host: {{ .Env.DB_HOST_UNSET }}\n"), args: render()},
+		{name: "render check", code: cli.ExitFailed, setup: tmpl(good), args: render("--check")},
+		{name: "render syntax", code: cli.ExitUsage, setup: tmpl(good + "{{ if }}\n"), args: render()},
+		{name: "render atoi", code: cli.ExitFailed, setup: tmpl("port: {{ .Env.API_TOKEN | atoi }}\n"), args: render()},
+		{name: "render int", code: cli.ExitFailed, setup: tmpl("port: {{ int .Env.API_TOKEN }}\n"), args: render()},
+		{name: "render fromJson", code: cli.ExitFailed, setup: tmpl("{{ fromJson .Env.API_TOKEN }}\n"), args: render()},
+		{name: "render fromYaml", code: cli.ExitFailed, setup: tmpl("{{ fromYaml (printf \"a: [%s\" .Env.API_TOKEN) }}\n"), args: render()},
+		{name: "render b64dec", code: cli.ExitFailed, setup: tmpl("{{ b64dec .Env.API_TOKEN }}\n"), args: render()},
+		{name: "render index", code: cli.ExitFailed, setup: tmpl("{{ index .Env.DB_URL 999 }}\n"), args: render()},
+		{name: "render field", code: cli.ExitFailed, setup: tmpl("{{ .Env.DB_URL.host }}\n"), args: render()},
+		{name: "render envsubst", code: cli.ExitFailed, setup: tmpl("password: ${DB_PASSWORD}\nhost: ${DB_HOST_UNSET:?set DB_HOST_UNSET}\n"), args: render("--envsubst")},
+		{name: "render validate", code: cli.ExitFailed, setup: tmpl(good), args: render("--validate", "false {}")},
+		{name: "render data", code: cli.ExitFailed, setup: s.data("password: "+s.token+"\n", "{{ .creds.password | atoi }}\n"),
 			args: func(dir string) []string { return render("--data", "creds="+filepath.Join(dir, "creds.yaml"))(dir) }},
-		{name: "render bad data", code: ExitUsage, setup: s.data("password: "+s.token+": [\n", "{{ .creds }}\n"),
+		{name: "render bad data", code: cli.ExitUsage, setup: s.data("password: "+s.token+": [\n", "{{ .creds }}\n"),
 			args: func(dir string) []string { return render("--data", "creds="+filepath.Join(dir, "creds.yaml"))(dir) }},
 		// The diff and a validator's output show the file: the secret is
 		// hidden there, and so is the old value it replaces.
 		{name: "render diff", code: 0, setup: tmpl(good + "url: {{ .Env.DB_URL }}\n"), args: render("--diff"), want: "+password: xxxxx\n"},
-		{name: "render validator quoting", code: ExitFailed, setup: tmpl(good), args: render("--validate", `sh -c "cat {}; exit 1"`)},
+		{name: "render validator quoting", code: cli.ExitFailed, setup: tmpl(good), args: render("--validate", `sh -c "cat {}; exit 1"`)},
 	}
 }
 
@@ -300,8 +301,8 @@ func TestSecretsNeverPrintedByProxyErrors(t *testing.T) {
 	proxy := "http://proxy:" + s.token + "@" + s.refused
 	cmd.Env = append(os.Environ(), "HTTP_PROXY="+proxy, "HTTPS_PROXY="+proxy, "NO_PROXY=")
 	out, err := cmd.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != ExitTimeout || !strings.Contains(string(out), "proxyconnect") {
-		t.Errorf("got %v, want exit %d after trying the proxy; output:\n%s", err, ExitTimeout, out)
+	if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() != cli.ExitTimeout || !strings.Contains(string(out), "proxyconnect") {
+		t.Errorf("got %v, want exit %d after trying the proxy; output:\n%s", err, cli.ExitTimeout, out)
 	}
 	s.assertHidden(t, "output", string(out))
 }

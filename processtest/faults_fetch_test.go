@@ -1,4 +1,4 @@
-package cli
+package processtest
 
 import (
 	"bytes"
@@ -11,7 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/faults"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 // faultBody is what the fault servers send, or fail to send, of model.bin.
@@ -31,56 +33,56 @@ func fetchFaults() []fault {
 	return []fault{
 		{"http reset mid-body", func(t *testing.T) []string {
 			return url(faults.ResetMidBody(t, faultBody, 1000).URL)
-		}, ExitTimeout, "timed out.*connection reset by peer"},
+		}, cli.ExitTimeout, "timed out.*connection reset by peer"},
 		{"http stall before headers", func(t *testing.T) []string {
 			return url(faults.StallBeforeHeaders(t).URL)
-		}, ExitTimeout, "timed out.*timeout awaiting response headers"},
+		}, cli.ExitTimeout, "timed out.*timeout awaiting response headers"},
 		{"http stall after headers", func(t *testing.T) []string {
 			return url(faults.StallAfterHeaders(t, len(faultBody)).URL)
-		}, ExitTimeout, "timed out.*no data received for the stall timeout"},
+		}, cli.ExitTimeout, "timed out.*no data received for the stall timeout"},
 		{"http drip", func(t *testing.T) []string {
 			return url(faults.Drip(t, faultBody, 50*time.Millisecond).URL)
-		}, ExitTimeout, `timed out.*deadline exceeded with \d+ of 98304 bytes fetched`},
+		}, cli.ExitTimeout, `timed out.*deadline exceeded with \d+ of 98304 bytes fetched`},
 		{"http lying content-length", func(t *testing.T) []string {
 			return url(faults.LyingLength(t, []byte("short"), 1000).URL)
-		}, ExitTimeout, "timed out.*unexpected EOF"},
+		}, cli.ExitTimeout, "timed out.*unexpected EOF"},
 		{"http 503 burst, then the file", func(t *testing.T) []string {
 			b := faults.NewBurst(t, 2, http.StatusServiceUnavailable, serveModel)
-			return append([]string{"--timeout", "30s", "--sha256", hexSHA256(faultBody)}, url(b.URL)...)
-		}, ExitOK, "(?s)retrying.*status 503.*msg=downloaded.*sha256=" + hexSHA256(faultBody)},
+			return append([]string{"--timeout", "30s", "--sha256", testfiles.SHA256(faultBody)}, url(b.URL)...)
+		}, cli.ExitOK, "(?s)retrying.*status 503.*msg=downloaded.*sha256=" + testfiles.SHA256(faultBody)},
 		{"http 503 forever", func(t *testing.T) []string {
 			return url(faults.NewBurst(t, 1<<30, http.StatusServiceUnavailable, nil).URL)
-		}, ExitTimeout, `timed out.*last: status 503 Service Unavailable`},
+		}, cli.ExitTimeout, `timed out.*last: status 503 Service Unavailable`},
 		{"http 429 with Retry-After, then the file", func(t *testing.T) []string {
 			b := faults.NewThrottle(t, 1, "1", serveModel)
-			return append([]string{"--timeout", "30s", "--sha256", hexSHA256(faultBody)}, url(b.URL)...)
-		}, ExitOK, `(?s)retrying.*Retry-After 1.*msg=downloaded`},
+			return append([]string{"--timeout", "30s", "--sha256", testfiles.SHA256(faultBody)}, url(b.URL)...)
+		}, cli.ExitOK, `(?s)retrying.*Retry-After 1.*msg=downloaded`},
 		{"http 429 with Retry-After forever", func(t *testing.T) []string {
 			return url(faults.NewThrottle(t, 1<<30, "1", nil).URL)
-		}, ExitTimeout, `timed out.*status 429 Too Many Requests \(Retry-After 1\)`},
+		}, cli.ExitTimeout, `timed out.*status 429 Too Many Requests \(Retry-After 1\)`},
 		{"http garbage", func(t *testing.T) []string {
 			return url(faults.RawResponse(t, "SSH-2.0-OpenSSH_9.2\r\n"))
-		}, ExitTimeout, "timed out.*malformed HTTP response"},
+		}, cli.ExitTimeout, "timed out.*malformed HTTP response"},
 		{"tls wrong name", func(t *testing.T) []string {
 			s := faults.WrongName(t)
 			return append([]string{"--ca-file", s.CAFile}, url(s.URL)...)
-		}, ExitFailed, "msg=failed.*cannot validate certificate for 127.0.0.1"},
+		}, cli.ExitFailed, "msg=failed.*cannot validate certificate for 127.0.0.1"},
 		{"tls expired", func(t *testing.T) []string {
 			s := faults.Expired(t)
 			return append([]string{"--ca-file", s.CAFile}, url(s.URL)...)
-		}, ExitFailed, "msg=failed.*certificate has expired"},
+		}, cli.ExitFailed, "msg=failed.*certificate has expired"},
 		{"tcp accept-and-close", func(t *testing.T) []string {
 			return url("http://" + faults.AcceptClose(t))
-		}, ExitTimeout, "timed out.*(EOF|connection reset|server closed idle connection)"},
+		}, cli.ExitTimeout, "timed out.*(EOF|connection reset|server closed idle connection)"},
 		{"tcp full backlog", func(t *testing.T) []string {
 			return url("http://" + faults.FullBacklog(t))
-		}, ExitTimeout, "timed out.*i/o timeout"},
+		}, cli.ExitTimeout, "timed out.*i/o timeout"},
 		{"http 404", func(t *testing.T) []string {
-			return url(fileServer(t, nil).URL)
-		}, ExitFailed, `msg=failed.*status 404 Not Found, want 200`},
+			return url(testfiles.Server(t, nil).URL)
+		}, cli.ExitFailed, `msg=failed.*status 404 Not Found, want 200`},
 		{"http 404 with --retry-not-found", func(t *testing.T) []string {
-			return append([]string{"--retry-not-found"}, url(fileServer(t, nil).URL)...)
-		}, ExitTimeout, `timed out.*last: status 404 Not Found`},
+			return append([]string{"--retry-not-found"}, url(testfiles.Server(t, nil).URL)...)
+		}, cli.ExitTimeout, `timed out.*last: status 404 Not Found`},
 	}
 }
 
@@ -116,7 +118,7 @@ func TestFetchFaultMatrix(t *testing.T) {
 			if code != f.code || !regexp.MustCompile(f.want).MatchString(stderr) {
 				t.Errorf("exit %d, want %d with %q in:\n%s", code, f.code, f.want, stderr)
 			}
-			if code == ExitOK {
+			if code == cli.ExitOK {
 				assertFileIs(t, dest, faultBody)
 			} else {
 				assertFileIs(t, dest, old)

@@ -1,4 +1,4 @@
-package cli
+package processtest
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 // The property: once a fetch or a render has run, running it again over
@@ -62,7 +64,7 @@ func (w *statusWriter) WriteHeader(code int) {
 func countingServer(t *testing.T, files map[string][]byte) (*httptest.Server, *statusCounter) {
 	t.Helper()
 	sc := &statusCounter{codes: map[int]int{}}
-	serve := fileHandler(files)
+	serve := testfiles.Handler(files)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sw := &statusWriter{ResponseWriter: w}
 		serve(sw, r)
@@ -194,14 +196,14 @@ func newRerunSetup(t *testing.T) rerunSetup {
 		urls = append(urls, name)
 		sum := "-"
 		if i%2 == 0 {
-			sum = hexSHA256(files[name])
+			sum = testfiles.SHA256(files[name])
 		}
 		sums = append(sums, "--sha256", sum)
 	}
 	srv, counter := countingServer(t, files)
 	s := rerunSetup{fetchDir: filepath.Join(root, "fetched"), renderOut: filepath.Join(root, "rendered"), counter: counter}
 	local := filepath.Join(root, "local.bin")
-	writeFiles(t, root, map[string]string{"local.bin": "a local copy, compared by its hash\n"})
+	testfiles.Write(t, root, map[string]string{"local.bin": "a local copy, compared by its hash\n"})
 	s.fetch = append([]string{"fetch", "--dir", s.fetchDir}, append(sums, "--sha256", "-")...)
 	for _, u := range urls {
 		s.fetch = append(s.fetch, srv.URL+u)
@@ -212,9 +214,9 @@ func newRerunSetup(t *testing.T) rerunSetup {
 	for i := range 60 {
 		templates[fmt.Sprintf("d%d/f%02d.conf.tmpl", i%4, i)] = fmt.Sprintf("file %d\nvalue = {{ .Env.INITBOX_RERUN_VALUE }}\n", i)
 	}
-	writeFiles(t, in, templates)
+	testfiles.Write(t, in, templates)
 	s.render = []string{"render", "--input-dir", in, "--output-dir", s.renderOut, "--trim-suffix", ".tmpl"}
-	archive := tarGz(t, map[string][]byte{"VERSION": []byte("1.2\n"), "bin/tool": []byte("#!/bin/sh\n")})
+	archive := testfiles.TarGz(t, map[string][]byte{"VERSION": []byte("1.2\n"), "bin/tool": []byte("#!/bin/sh\n")})
 	asrv, acounter := countingServer(t, map[string][]byte{"/tool.tar.gz": archive})
 	s.extractDir, s.extractCounter = filepath.Join(root, "extracted"), acounter
 	s.extract = []string{"fetch", "--extract", "-o", filepath.Join(s.extractDir, "tool"), asrv.URL + "/tool.tar.gz"}

@@ -1,4 +1,4 @@
-package cli
+package processtest
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/faults"
 )
 
@@ -50,51 +51,51 @@ func waitFaults() []fault {
 	return []fault{
 		{"http reset mid-body", func(t *testing.T) []string {
 			return []string{"--expect-body", "never", faults.ResetMidBody(t, body, 1000).URL}
-		}, ExitTimeout, "connection reset"},
+		}, cli.ExitTimeout, "connection reset"},
 		{"http stall before headers", func(t *testing.T) []string {
 			return []string{faults.StallBeforeHeaders(t).URL}
-		}, ExitTimeout, "no answer within 300ms"},
+		}, cli.ExitTimeout, "no answer within 300ms"},
 		{"http drip", func(t *testing.T) []string {
 			return []string{"--expect-body", "y", faults.Drip(t, body, 50*time.Millisecond).URL}
-		}, ExitTimeout, "no answer within 300ms"},
+		}, cli.ExitTimeout, "no answer within 300ms"},
 		{"http lying content-length", func(t *testing.T) []string {
 			return []string{"--expect-body", "y", faults.LyingLength(t, []byte("short"), 1000).URL}
-		}, ExitTimeout, "unexpected EOF"},
+		}, cli.ExitTimeout, "unexpected EOF"},
 		{"http 503 forever", func(t *testing.T) []string {
 			return []string{faults.NewBurst(t, 1<<30, 503, nil).URL}
-		}, ExitTimeout, "status 503"},
+		}, cli.ExitTimeout, "status 503"},
 		{"http garbage", func(t *testing.T) []string {
 			return []string{faults.RawResponse(t, "SSH-2.0-OpenSSH_9.2\r\n")}
-		}, ExitTimeout, "malformed HTTP"},
+		}, cli.ExitTimeout, "malformed HTTP"},
 		{"tls wrong name", func(t *testing.T) []string {
 			s := faults.WrongName(t)
 			return []string{"--ca-file", s.CAFile, s.URL}
-		}, ExitTimeout, "cannot validate certificate for 127.0.0.1"},
+		}, cli.ExitTimeout, "cannot validate certificate for 127.0.0.1"},
 		{"tls expired", func(t *testing.T) []string {
 			s := faults.Expired(t)
 			return []string{"--ca-file", s.CAFile, s.URL}
-		}, ExitTimeout, "expired"},
+		}, cli.ExitTimeout, "expired"},
 		{"dns servfail", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.ServFail).Addr, "dns://db.test."}
-		}, ExitTimeout, "SERVFAIL"},
+		}, cli.ExitTimeout, "SERVFAIL"},
 		{"dns drops queries", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.Drop).Addr, "dns://db.test."}
-		}, ExitTimeout, "no answer from"},
+		}, cli.ExitTimeout, "no answer from"},
 		{"dns truncates, tcp fails", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.Truncate).Addr, "dns://db.test."}
-		}, ExitTimeout, "truncated"},
+		}, cli.ExitTimeout, "truncated"},
 		{"dns wrong id", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.WrongID).Addr, "dns://db.test."}
-		}, ExitTimeout, "did not match the question or ID"},
+		}, cli.ExitTimeout, "did not match the question or ID"},
 		{"dns nxdomain", func(t *testing.T) []string {
 			return []string{"--dns-server", faults.NewDNS(t, faults.NXDomain).Addr, "dns://db.test."}
-		}, ExitTimeout, "NXDOMAIN"},
+		}, cli.ExitTimeout, "NXDOMAIN"},
 		{"tcp full backlog", func(t *testing.T) []string {
 			return []string{"tcp://" + faults.FullBacklog(t)}
-		}, ExitTimeout, "no answer within 300ms"},
+		}, cli.ExitTimeout, "no answer within 300ms"},
 		{"http on accept-and-close", func(t *testing.T) []string {
 			return []string{"http://" + faults.AcceptClose(t) + "/"}
-		}, ExitTimeout, "EOF|connection reset"},
+		}, cli.ExitTimeout, "EOF|connection reset"},
 	}
 }
 
@@ -123,8 +124,8 @@ func TestWaitAndCheckFaultMatrix(t *testing.T) {
 			}
 
 			code, _, _, stderr = runInitbox(t, append([]string{"check", "--timeout", "300ms"}, args...)...)
-			if code != ExitFailed {
-				t.Errorf("check: exit %d, want %d:\n%s", code, ExitFailed, stderr)
+			if code != cli.ExitFailed {
+				t.Errorf("check: exit %d, want %d:\n%s", code, cli.ExitFailed, stderr)
 			}
 
 			if g, fd := settled(t, g0, fd0); g > g0 || fd > fd0 {

@@ -1,4 +1,4 @@
-package cli
+package processtest
 
 import (
 	"bytes"
@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"golang.org/x/sys/unix"
 )
 
@@ -206,7 +207,7 @@ func TestSignalFetchAtRandomMoments(t *testing.T) {
 	cmd := func(i int) *exec.Cmd {
 		args := []string{"fetch", "-o", dest}
 		if i%2 == 0 { // half the trials hash the old file first, and verify
-			args = append(args, "--sha256", hexSHA256(newData))
+			args = append(args, "--sha256", testfiles.SHA256(newData))
 		}
 		return exec.Command(binary, append(args, srv.URL+"/model.bin")...)
 	}

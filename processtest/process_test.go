@@ -1,9 +1,11 @@
-package cli
+package processtest
 
 import (
 	"bufio"
 	"bytes"
 	"errors"
+	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -21,6 +24,11 @@ import (
 var binary string
 
 func TestMain(m *testing.M) {
+	flag.Parse()
+	if testing.Short() {
+		fmt.Println("processtest: the process-level suites skip under -short")
+		os.Exit(0)
+	}
 	dir, err := os.MkdirTemp("", "initbox-test")
 	if err != nil {
 		panic(err)
@@ -55,8 +63,8 @@ func TestCommandNeverRunsAfterTimeout(t *testing.T) {
 	cmd := exec.Command(binary, "wait", "--timeout", "300ms", "tcp://"+late.Addr, "--", "/bin/touch", marker)
 	err := cmd.Run()
 	var ee *exec.ExitError
-	if !errors.As(err, &ee) || ee.ExitCode() != ExitTimeout {
-		t.Fatalf("got %v, want exit %d", err, ExitTimeout)
+	if !errors.As(err, &ee) || ee.ExitCode() != cli.ExitTimeout {
+		t.Fatalf("got %v, want exit %d", err, cli.ExitTimeout)
 	}
 	if _, err := os.Stat(marker); err == nil {
 		t.Error("the command ran after a timeout")

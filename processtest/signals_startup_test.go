@@ -1,8 +1,6 @@
-package cli
+package processtest
 
 import (
-	"bytes"
-	"context"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -55,17 +53,5 @@ func openWhenReading(t *testing.T, fifo string) *os.File {
 			t.Fatalf("nobody opened %s to read: %v", fifo, err)
 		}
 		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// TestSignalStopsTheCommandAfter: a step that completes while SIGTERM
-// arrives must not start the command after "--" (here one that does not
-// exist: without the check, the answer would be 127).
-func TestSignalStopsTheCommandAfter(t *testing.T) {
-	ctx, cancel := context.WithCancelCause(t.Context())
-	cancel(&signalError{sig: syscall.SIGTERM})
-	var stderr bytes.Buffer
-	if code := execAfter(ctx, []string{"/nonexistent/initbox-app"}, &stderr); code != 143 {
-		t.Errorf("exit %d, want 143 without running the command; stderr: %s", code, stderr.String())
 	}
 }

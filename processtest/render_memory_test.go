@@ -1,6 +1,6 @@
 //go:build linux
 
-package cli
+package processtest
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/cli"
 )
 
 // Templates that grow a value on their line 2 until it would take a
@@ -54,8 +56,8 @@ func TestRenderRefusesValuesLargerThanMaxOutput(t *testing.T) {
 			before := snap(t, old)
 			src := file(t, t.TempDir(), "app.conf.tmpl", g.text)
 			code, stderr := boundedRender(t, "--max-output", "4MiB", "-o", old, src)
-			if code != ExitFailed || !want.MatchString(stderr) || !strings.Contains(stderr, "nothing was written") {
-				t.Errorf("exit %d, want %d and the value limit at line 2; stderr:\n%s", code, ExitFailed, stderr)
+			if code != cli.ExitFailed || !want.MatchString(stderr) || !strings.Contains(stderr, "nothing was written") {
+				t.Errorf("exit %d, want %d and the value limit at line 2; stderr:\n%s", code, cli.ExitFailed, stderr)
 			}
 			before.unchanged(t, old)
 		})
@@ -67,7 +69,7 @@ func TestRenderValuesUpToMaxOutput(t *testing.T) {
 	out := t.TempDir() + "/app.conf"
 	src := file(t, t.TempDir(), "app.conf.tmpl", `{{ $s := "x" }}{{ range 22 }}{{ $s = print $s $s }}{{ end }}{{ $s }}`)
 	code, stderr := boundedRender(t, "--max-output", "4MiB", "-o", out, src)
-	if fi, err := os.Stat(out); code != ExitOK || err != nil || fi.Size() != 4<<20 {
+	if fi, err := os.Stat(out); code != cli.ExitOK || err != nil || fi.Size() != 4<<20 {
 		t.Errorf("exit %d, output %v %v; want 4 MiB written; stderr:\n%s", code, fi, err, stderr)
 	}
 }

@@ -1,6 +1,6 @@
 //go:build linux
 
-package cli
+package processtest
 
 import (
 	"bytes"
@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/cli"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 	"github.com/initbox/initbox/internal/testutil/testproc"
 )
@@ -89,7 +91,7 @@ func oldOutput(t *testing.T, dir string) string {
 // file writes content to dir/name and returns its path.
 func file(t *testing.T, dir, name, content string) string {
 	t.Helper()
-	writeFiles(t, dir, map[string]string{name: content})
+	testfiles.Write(t, dir, map[string]string{name: content})
 	return filepath.Join(dir, name)
 }
 
@@ -115,62 +117,62 @@ func renderFaults() []renderFault {
 	const stopped = `rendering .*app.conf.tmpl: timed out after 1s \(--timeout\); nothing was written`
 	const missing = "listen {{ .Env.INITBOX_T_PORT }};\n{{ .Env.INITBOX_T_HOST }}\nroot {{ .cfg.root }};\n"
 	return []renderFault{
-		{name: "several missing values", code: ExitFailed, args: func(t *testing.T, dir, old string) []string {
+		{name: "several missing values", code: cli.ExitFailed, args: func(t *testing.T, dir, old string) []string {
 			return []string{"--data", "cfg=" + file(t, dir, "cfg.json", "{}"), "-o", old, file(t, dir, "app.conf.tmpl", missing)}
 		}, want: []string{`app.conf.tmpl:1:\d+.*INITBOX_T_PORT`, `app.conf.tmpl:2:\d+.*INITBOX_T_HOST`, `app.conf.tmpl:3:\d+.*cfg\.root`, "nothing was written"}},
-		{name: "syntax error", code: ExitUsage, args: tmpl("listen {{ if .Env.X }};\n"),
+		{name: "syntax error", code: cli.ExitUsage, args: tmpl("listen {{ if .Env.X }};\n"),
 			want: []string{`app.conf.tmpl:\d+ .*unexpected EOF`}},
-		{name: "unknown function", code: ExitUsage, args: tmpl("listen {{ frobnicate 80 }};\n"),
+		{name: "unknown function", code: cli.ExitUsage, args: tmpl("listen {{ frobnicate 80 }};\n"),
 			want: []string{`app.conf.tmpl:1 .*function ..frobnicate.. not defined`}},
-		{name: "required fails", code: ExitFailed, args: tmpl("listen {{ required \"the port is needed\" .Env.INITBOX_T_PORT }};\n"),
+		{name: "required fails", code: cli.ExitFailed, args: tmpl("listen {{ required \"the port is needed\" .Env.INITBOX_T_PORT }};\n"),
 			want: []string{`app.conf.tmpl:1:\d+.*the port is needed`}},
-		{name: "data file missing", code: ExitUsage, args: func(t *testing.T, dir, old string) []string {
+		{name: "data file missing", code: cli.ExitUsage, args: func(t *testing.T, dir, old string) []string {
 			return []string{"--data", "cfg=" + filepath.Join(dir, "none.json"), "-o", old, file(t, dir, "a.tmpl", "x")}
 		}, want: []string{`--data cfg: .*none.json: no such file`}},
-		{name: "data malformed JSON", code: ExitUsage, args: func(t *testing.T, dir, old string) []string {
+		{name: "data malformed JSON", code: cli.ExitUsage, args: func(t *testing.T, dir, old string) []string {
 			return []string{"--data", "cfg=" + file(t, dir, "cfg.json", `{"port": 80,}`), "-o", old, file(t, dir, "a.tmpl", "x")}
 		}, want: []string{`--data cfg: .*cfg.json: invalid JSON`}},
-		{name: "data malformed YAML", code: ExitUsage, args: func(t *testing.T, dir, old string) []string {
+		{name: "data malformed YAML", code: cli.ExitUsage, args: func(t *testing.T, dir, old string) []string {
 			return []string{"--data", "cfg=" + file(t, dir, "cfg.yaml", "port: 80\n  host: [db\n"), "-o", old, file(t, dir, "a.tmpl", "x")}
 		}, want: []string{`--data cfg: .*cfg.yaml: invalid YAML`}},
-		{name: "file outside allowed dirs", code: ExitFailed, args: func(t *testing.T, dir, old string) []string {
+		{name: "file outside allowed dirs", code: cli.ExitFailed, args: func(t *testing.T, dir, old string) []string {
 			allowed := filepath.Join(dir, "allowed")
 			file(t, allowed, "ok", "ok")
 			return []string{"--allow-dir", allowed, "-o", old, file(t, dir, "a.tmpl", `{{ file "/etc/passwd" }}`)}
 		}, want: []string{`a.tmpl:1:\d+ .*file ../etc/passwd..: outside the allowed directories`}},
-		{name: "range that never ends", code: ExitTimeout,
+		{name: "range that never ends", code: cli.ExitTimeout,
 			args: tmpl("{{ range 1000000000 }}{{ range 1000000000 }}{{ end }}{{ end }}", "--timeout", "1s"),
 			want: []string{stopped}},
-		{name: "include that explodes", code: ExitTimeout, args: tmpl(`{{ define "r" }}{{ if lt (len .) 60 }}`+
+		{name: "include that explodes", code: cli.ExitTimeout, args: tmpl(`{{ define "r" }}{{ if lt (len .) 60 }}`+
 			`{{ include "r" (print . "x") }}{{ include "r" (print . "x") }}{{ end }}{{ end }}{{ include "r" "" }}`, "--timeout", "1s"),
 			want: []string{stopped}},
-		{name: "template recursion that explodes", code: ExitTimeout, args: tmpl(`{{ define "r" }}{{ if lt (len .) 60 }}`+
+		{name: "template recursion that explodes", code: cli.ExitTimeout, args: tmpl(`{{ define "r" }}{{ if lt (len .) 60 }}`+
 			`{{ template "r" (print . "x") }}{{ template "r" (print . "x") }}{{ end }}{{ end }}{{ template "r" "" }}`, "--timeout", "1s"),
 			want: []string{stopped}},
-		{name: "tpl that never ends", code: ExitTimeout,
+		{name: "tpl that never ends", code: cli.ExitTimeout,
 			args: tmpl(`{{ tpl "{{ range 1000000000 }}{{ end }}" . }}`, "--timeout", "1s"),
 			want: []string{stopped}},
-		{name: "output that explodes", code: ExitFailed,
+		{name: "output that explodes", code: cli.ExitFailed,
 			args: tmpl("{{ range 1000000000 }}0123456789abcdef0123456789abcdef{{ end }}", "--timeout", "20s"),
 			want: []string{`app.conf.tmpl error="output larger than \d+ bytes"`}},
-		{name: "validation fails", code: ExitFailed,
+		{name: "validation fails", code: cli.ExitFailed,
 			args: tmpl("listen 81;\n", "--validate", `sh -c "echo 'bad listen directive' >&2; exit 3" {}`),
 			want: []string{`validating .*app.conf: .*exit status 3; the file was left as it was\nbad listen directive`}},
-		{name: "validation hangs", code: ExitTimeout, args: func(t *testing.T, dir, old string) []string {
+		{name: "validation hangs", code: cli.ExitTimeout, args: func(t *testing.T, dir, old string) []string {
 			pidfile := filepath.Join(dir, "pid")
 			t.Cleanup(func() { testproc.Gone(t, pidfile) })
 			return tmpl("listen 81;\n", "--timeout", "1s", "--validate", `sh -c "sleep 300 & echo $! >`+pidfile+`; wait" {}`)(t, dir, old)
 		}, want: []string{`validating .*app.conf: sh -c sleep 300.*: timed out after 1s \(--timeout\); the file was left as it was`}},
-		{name: "output is a directory", code: ExitFailed, args: func(t *testing.T, dir, old string) []string {
+		{name: "output is a directory", code: cli.ExitFailed, args: func(t *testing.T, dir, old string) []string {
 			sub := filepath.Join(filepath.Dir(old), "conf.d")
 			if err := os.Mkdir(sub, 0o755); err != nil {
 				t.Fatal(err)
 			}
 			return []string{"-o", sub, file(t, dir, "a.tmpl", "x")}
 		}, want: []string{`conf.d: exists and is not a regular file`}},
-		{name: "read-only output directory", code: ExitFailed, outDir: readOnlyDir, args: tmpl("listen 81;\n"),
+		{name: "read-only output directory", code: cli.ExitFailed, outDir: readOnlyDir, args: tmpl("listen 81;\n"),
 			want: []string{`output .*app.conf: read-only file system; no output was changed`}},
-		{name: "check would change", code: ExitFailed, args: tmpl("listen 81;\n", "--check"),
+		{name: "check would change", code: cli.ExitFailed, args: tmpl("listen 81;\n", "--check"),
 			want: []string{`would change.*app.conf`, `1 of 1 outputs would change`}},
 	}
 }
@@ -351,8 +353,8 @@ func diskFull(t *testing.T, args []string, want string) {
 	t.Helper()
 	code, argv, stderr := runBounded(t, 30*time.Second, append(args, "--", "true")...)
 	t.Logf("exit %d:\n%s", code, stderr)
-	if code != ExitFailed || argv != nil {
-		t.Errorf("exit %d, command %q; want %d and no command", code, argv, ExitFailed)
+	if code != cli.ExitFailed || argv != nil {
+		t.Errorf("exit %d, command %q; want %d and no command", code, argv, cli.ExitFailed)
 	}
 	if !regexp.MustCompile(regexp.QuoteMeta(want) + `.*no space left on device`).MatchString(stderr) {
 		t.Errorf("stderr does not name %s and the full disk:\n%s", want, stderr)
@@ -366,7 +368,7 @@ func roomAgain(t *testing.T, filler string, args []string, outs ...string) {
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
 	}
-	if code, _, stderr := runBounded(t, 30*time.Second, args...); code != ExitOK {
+	if code, _, stderr := runBounded(t, 30*time.Second, args...); code != cli.ExitOK {
 		t.Errorf("with room again: exit %d:\n%s", code, stderr)
 	}
 	for _, o := range outs {
