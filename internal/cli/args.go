@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -51,8 +52,14 @@ func reorderArgs(app *cli.App, args []string) []string {
 		options = append(options, args[i:i+n]...)
 		i += n
 	}
+	if slices.ContainsFunc(options, isHelp) {
+		// urfave/cli would take the first argument for a help topic.
+		return append(out, options...)
+	}
 	return append(append(out, options...), operands...)
 }
+
+func isHelp(word string) bool { return word == "--help" || word == "-h" }
 
 // isOption reports whether a word is an option: "-x", "--name",
 // "--name=value"; not "-" alone.

@@ -3,6 +3,7 @@ package cli
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -80,7 +81,10 @@ func options(flags []cli.Flag) []option {
 			out = append(out, option{dashed(n), usage, takesValue(f)})
 		}
 	}
-	return append(out, option{name: "--help", usage: "show help"})
+	if !slices.ContainsFunc(out, func(o option) bool { return o.name == "--help" }) {
+		out = append(out, option{name: "--help", usage: "show help"}) // urfave/cli adds it later
+	}
+	return out
 }
 
 func optionNames(opts []option, valued bool) string {

@@ -36,10 +36,11 @@ func fetchCommand(e *env) *cli.Command {
 		Description: "Each file goes to a temporary file beside its destination, is hashed while written,\n" +
 			"verified, synced and renamed into place: a failure leaves the old file as it was.\n" +
 			"With a checksum, a file already right on disk is skipped without any request; without\n" +
-			"one, a manifest beside the file makes the re-run a conditional request (304: nothing\n" +
-			"written). Cut-off downloads resume (Range + If-Range); connection errors, 408, 429 and\n" +
-			"5xx are retried until --timeout. URLs: http://, https://, file:///path. Proxies from\n" +
-			"HTTP_PROXY, HTTPS_PROXY and NO_PROXY are used, as curl does.\n\n" + fetchExamples,
+			"one, a manifest (an extended attribute of the file, or in --state-dir) makes the re-run a\n" +
+			"conditional request (304: nothing written). Cut-off downloads resume (Range +\n" +
+			"If-Range); connection errors, 408, 429 and 5xx are retried until --timeout. URLs:\n" +
+			"http://, https://, file:///path. Proxies from HTTP_PROXY, HTTPS_PROXY and NO_PROXY\n" +
+			"are used, as curl does.\n\n" + fetchExamples,
 		Flags: fetchFlags(),
 		Action: func(c *cli.Context) error {
 			return runFetch(c, e)
@@ -56,6 +57,7 @@ func fetchFlags() []cli.Flag {
 		&cli.BoolFlag{Category: out, Name: "extract", Usage: "unpack .tar, .tar.gz, .tgz, .zip (into a directory) or .gz (into a file)", EnvVars: []string{"INITBOX_EXTRACT"}},
 		&cli.StringFlag{Category: out, Name: "extract-max-size", Value: "4GiB", Usage: "refuse an archive that unpacks to more than this", EnvVars: []string{"INITBOX_EXTRACT_MAX_SIZE"}},
 		&cli.IntFlag{Category: out, Name: "extract-max-files", Value: fetch.DefaultExtractFiles, Usage: "refuse an archive with more entries than this", EnvVars: []string{"INITBOX_EXTRACT_MAX_FILES"}},
+		&cli.StringFlag{Category: out, Name: "state-dir", Usage: "keep the manifests that make re-runs conditional requests in DIR (default: an extended attribute of each file, or a hidden .NAME.initbox.json beside it on file systems without them)", EnvVars: []string{"INITBOX_STATE_DIR"}},
 		&cli.StringSliceFlag{Category: verify, Name: "sha256", Usage: "expected SHA-256 (hex); repeat once per URL, in order; - for none", EnvVars: []string{"INITBOX_SHA256"}},
 		&cli.StringSliceFlag{Category: verify, Name: "sha512", Usage: "expected SHA-512 (hex); repeat once per URL, in order; - for none", EnvVars: []string{"INITBOX_SHA512"}},
 		&cli.StringFlag{Category: verify, Name: "checksum-url", Usage: "a sha256sum/sha512sum-format file listing the files' names (http(s):// or file://)", EnvVars: []string{"INITBOX_CHECKSUM_URL"}},
