@@ -56,20 +56,11 @@ func (a *AMQP) String() string { return a.ep.target }
 
 // Check sends the protocol header, and logs in when the URL names a user.
 func (a *AMQP) Check(ctx context.Context) error {
-	pass, err := a.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, a.ep.addr)
+	conn, pass, err := a.ep.open(ctx, a.tls, "amqp")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if a.tls != nil {
-		if conn, err = startTLS(ctx, conn, a.tls.clone(), a.ep.host); err != nil {
-			return fmt.Errorf("amqp: %w", err)
-		}
-	}
 	c := &amqpConn{w: conn, r: bufio.NewReader(conn)}
 	if _, err := conn.Write([]byte("AMQP\x00\x00\x09\x01")); err != nil {
 		return ioError("amqp", "sending the protocol header", err)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -36,16 +37,9 @@ type Options struct {
 // UsageError reports a target or option that can never work: a bad scheme,
 // URL, regular expression or CA file. It is the caller's mistake, not a
 // readiness failure.
-type UsageError struct {
-	Arg string // the target or option at fault, secrets removed
-	Err error
-}
-
-func (e *UsageError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err) }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// Usage reports true: the caller's mistake, found before any attempt.
-func (e *UsageError) Usage() bool { return true }
+// Option names the option at fault (the CLI names its flag), Arg the
+// target or value, secrets removed.
+type UsageError = option.Error
 
 // usageErrorf builds a *UsageError; arg is redacted, since it is often the
 // target itself and may carry a password, and so is the message, which

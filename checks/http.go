@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -62,11 +63,11 @@ func newHTTP(target string, o HTTPOptions) (*HTTP, error) {
 		h.method = http.MethodGet
 	}
 	if h.status, err = parseStatusSet(o.Status); err != nil {
-		return nil, usageErrorf("--status "+o.Status, "%v", err)
+		return nil, option.Errorf(option.Status, o.Status, "%v", err)
 	}
 	if o.ExpectRegex != "" {
 		if h.re, err = regexp.Compile(o.ExpectRegex); err != nil {
-			return nil, usageErrorf("--expect-regex", "%v", err)
+			return nil, option.Errorf(option.ExpectRegex, "", "%v", err)
 		}
 	}
 	if h.header, h.host, err = buildHeader(o.Headers, o.HeaderFiles); err != nil {

@@ -51,20 +51,11 @@ func (m *MQTT) String() string { return m.ep.target }
 
 // Check connects, reads CONNACK and disconnects.
 func (m *MQTT) Check(ctx context.Context) error {
-	pass, err := m.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, m.ep.addr)
+	conn, pass, err := m.ep.open(ctx, m.tls, "mqtt")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if m.tls != nil {
-		if conn, err = startTLS(ctx, conn, m.tls.clone(), m.ep.host); err != nil {
-			return fmt.Errorf("mqtt: %w", err)
-		}
-	}
 	// A password needs a user name in MQTT 3.1.1: without one in the URL,
 	// a --password meant for other targets is left out.
 	if _, err := conn.Write(mqttConnect(clientID(), m.ep.user, pass, m.ep.user != "" && m.ep.pass.set)); err != nil {

@@ -50,11 +50,7 @@ func (m *MySQL) String() string { return m.ep.target }
 
 // Check reads the handshake, logs in and pings.
 func (m *MySQL) Check(ctx context.Context) error {
-	pass, err := m.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, m.ep.addr)
+	conn, pass, err := m.ep.open(ctx, nil, "mysql")
 	if err != nil {
 		return err
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -109,7 +110,7 @@ func TestProtocolUsageErrors(t *testing.T) {
 		{"grpc without port", "grpc://api", AuthOptions{}, "missing port"},
 		{"grpc with a user", "grpc://me:pw@api:50051", AuthOptions{}, "takes no user"},
 		{"both password options", "postgres://app@db", AuthOptions{Password: "x", PasswordFile: pw}, "not both"},
-		{"missing password file", "postgres://app@db", AuthOptions{PasswordFile: pw + ".missing"}, "--password-file"},
+		{"missing password file", "postgres://app@db", AuthOptions{PasswordFile: pw + ".missing"}, string(option.PasswordFile)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -55,13 +55,7 @@ func (f *Fetcher) newClient() (*http.Client, error) {
 }
 
 func newTLSConfig(o TLSOptions) (*tls.Config, error) {
-	cfg := &tls.Config{InsecureSkipVerify: o.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
-	pool, err := httpopt.CertPool(o.CAFile)
-	if err != nil {
-		return nil, asUsageError(err)
-	}
-	cfg.RootCAs = pool
-	return cfg, nil
+	return httpopt.TLS{CAFile: o.CAFile, InsecureSkipVerify: o.InsecureSkipVerify}.Config()
 }
 
 // RedirectError is a redirect initbox will not follow: a loop, or a

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -43,7 +44,7 @@ func (e *cutError) Error() string { return "download cut off: " + e.err.Error() 
 func (e *cutError) Unwrap() error { return e.err }
 
 var (
-	errTooBig  = errors.New("larger than --max-size")
+	errTooBig  = errors.New("larger than " + string(option.MaxSize))
 	errStalled = errors.New("no data received for the stall timeout")
 	errRestart = errors.New("restart without Range")
 )

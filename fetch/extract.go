@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/initbox/initbox/internal/atomicfile"
+	"github.com/initbox/initbox/internal/option"
 )
 
 // Limits caps what an archive may unpack to, so a decompression bomb or a
@@ -120,7 +121,7 @@ func gunzipFile(ctx context.Context, f *os.File, dest string, mode os.FileMode, 
 	w := newWriteBehind(out.File, 0)
 	write := func(b []byte) error {
 		if left -= int64(len(b)); left < 0 {
-			return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (--extract-max-size): a decompression bomb?", lim.MaxBytes)}
+			return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (%s): a decompression bomb?", lim.MaxBytes, option.ExtractMaxBytes)}
 		}
 		_, err := w.Write(b)
 		return err

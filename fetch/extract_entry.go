@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 // entryKind is what an archive entry creates.
@@ -106,7 +108,7 @@ func (x *extractor) parents(name string) error {
 }
 
 func (x *extractor) tooMany() error {
-	return &ArchiveError{Reason: fmt.Sprintf("more than %d entries, counting the directories they need (--extract-max-files)", x.lim.MaxFiles)}
+	return &ArchiveError{Reason: fmt.Sprintf("more than %d entries, counting the directories they need (%s)", x.lim.MaxFiles, option.ExtractMaxFiles)}
 }
 
 func errString(err error, fallback string) string {
@@ -180,7 +182,7 @@ func (x *extractor) file(name string, e entry) error {
 }
 
 func (x *extractor) tooBig() error {
-	return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (--extract-max-size): a decompression bomb?", x.lim.MaxBytes)}
+	return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (%s): a decompression bomb?", x.lim.MaxBytes, option.ExtractMaxBytes)}
 }
 
 // forget removes an earlier entry of the same name (tar archives may

@@ -11,6 +11,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 func (x *extractor) tarGz(f *os.File) error {
@@ -63,7 +65,7 @@ func (x *extractor) zip(f *os.File) error {
 		return err
 	}
 	if n, ok := zipEntries(f, fi.Size()); ok && n > uint64(x.lim.MaxFiles) {
-		return &ArchiveError{Reason: fmt.Sprintf("%d entries, more than %d (--extract-max-files)", n, x.lim.MaxFiles)}
+		return &ArchiveError{Reason: fmt.Sprintf("%d entries, more than %d (%s)", n, x.lim.MaxFiles, option.ExtractMaxFiles)}
 	}
 	zr, err := zip.NewReader(f, fi.Size())
 	// Insecure names are refused one by one below, with the entry named.

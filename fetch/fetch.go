@@ -20,6 +20,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -193,16 +194,9 @@ func New(opts Options) (*Fetcher, error) {
 
 // UsageError is a Job or option that can never work: a bad URL, checksum,
 // header or CA file. It is reported before any download starts.
-type UsageError struct {
-	Arg string // the argument at fault, secrets removed
-	Err error
-}
-
-func (e *UsageError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err) }
-func (e *UsageError) Unwrap() error { return e.Err }
-
-// Usage reports true: the caller's mistake, found before any download.
-func (e *UsageError) Usage() bool { return true }
+// Option names the option at fault (the CLI names its flag), Arg the URL
+// or value, secrets removed.
+type UsageError = option.Error
 
 func usageErrorf(arg, format string, a ...any) error {
 	return &UsageError{Arg: arg, Err: fmt.Errorf(format, a...)}
@@ -262,7 +256,7 @@ func (f *Fetcher) fetch(ctx context.Context, job Job) (Result, error) {
 	}
 	if !f.opts.Extract && t.dest != "" {
 		if fi, err := os.Stat(t.dest); err == nil && fi.IsDir() {
-			return t.result(), fmt.Errorf("%s is a directory: give the file's path (-o %s) or use --dir", t.dest, filepath.Join(t.dest, "NAME"))
+			return t.result(), fmt.Errorf("%s is a directory: give the file's path (%s %s) or use %s", t.dest, option.Dest, filepath.Join(t.dest, "NAME"), option.Dir)
 		}
 	}
 	if u.Scheme == "file" {

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -41,7 +42,7 @@ func Check(jobs []Job, extract bool) error {
 		dest := j.Dest
 		if dest == "" {
 			if j.Dir == "" {
-				return usageErrorf(arg, "no destination: give -o FILE, --dir DIR or URL=PATH")
+				return usageErrorf(arg, "no destination: give %s FILE, %s DIR or URL=PATH", option.Dest, option.Dir)
 			}
 			if name := nameFromURL(u); name != "" {
 				dest = joinDir(j.Dir, extract, name)

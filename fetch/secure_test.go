@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 func TestSecretsNeverLogged(t *testing.T) {
@@ -137,7 +139,7 @@ func TestBadHeadersAreUsageErrors(t *testing.T) {
 		{"bad name", Options{Headers: []string{"Bad Name: x"}}, "not a valid header name"},
 		{"range", Options{Headers: []string{"Range: bytes=0-"}}, "sets Range itself"},
 		{"missing file", Options{HeaderFiles: []string{"X-Key=" + filepath.Join(dir, "none")}}, "none"},
-		{"missing token", Options{BearerTokenFile: filepath.Join(dir, "none")}, "--bearer-token-file"},
+		{"missing token", Options{BearerTokenFile: filepath.Join(dir, "none")}, string(option.BearerTokenFile)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -89,7 +89,7 @@ func runFetch(c *cli.Context, e *env) error {
 	f, err := fetch.New(opts)
 	if err != nil {
 		done()
-		return asUsage(err)
+		return err
 	}
 	ctx := c.Context // cancelled by SIGTERM: see WithSignals
 	if d := c.Duration("timeout"); d > 0 {
@@ -100,15 +100,6 @@ func runFetch(c *cli.Context, e *env) error {
 	results := f.All(ctx, jobs)
 	done()
 	return e.fetchVerdict(results, context.Cause(c.Context))
-}
-
-// asUsage turns the fetch package's validation errors into exit code 2.
-func asUsage(err error) error {
-	var ue *fetch.UsageError
-	if errors.As(err, &ue) {
-		return &usageError{err}
-	}
-	return err
 }
 
 // fetchVerdict logs one summary line per file and turns failures into the

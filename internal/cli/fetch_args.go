@@ -27,7 +27,7 @@ func parseFetch(c *cli.Context) ([]fetch.Job, fetch.Options, error) {
 		return nil, opts, err
 	}
 	if err := fetch.Check(jobs, opts.Extract); err != nil {
-		return nil, opts, asUsage(err)
+		return nil, opts, err
 	}
 	return jobs, opts, nil
 }

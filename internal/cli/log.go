@@ -27,10 +27,10 @@ func (e *env) setupLog(c *cli.Context) error {
 	opts := &slog.HandlerOptions{Level: level}
 	switch strings.ToLower(lastString(c, "log-format")) {
 	case "text":
-		e.log = slog.New(slog.NewTextHandler(e.stderr, opts))
+		e.log = newLogger(slog.NewTextHandler(e.stderr, opts))
 	case "json":
 		e.json = true
-		e.log = slog.New(slog.NewJSONHandler(e.stderr, opts))
+		e.log = newLogger(slog.NewJSONHandler(e.stderr, opts))
 	default:
 		return usagef("--log-format %q: want text or json", lastString(c, "log-format"))
 	}
@@ -70,5 +70,8 @@ func (e *env) reportError(err error) {
 		return
 	}
 	// Plain text for people at a terminal: no logfmt quoting to unpick.
-	fmt.Fprintf(e.stderr, "initbox: %v\n", err)
+	fmt.Fprintf(e.stderr, "initbox: %s\n", withFlags(err.Error()))
 }
+
+// newLogger logs through h, naming flags where messages name options.
+func newLogger(h slog.Handler) *slog.Logger { return slog.New(flagHandler{h}) }

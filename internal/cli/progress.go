@@ -34,7 +34,7 @@ func (e *env) showProgress(c *cli.Context, jobs []fetch.Job) func() {
 		// Log lines clear the progress line first, or they would be
 		// appended to it.
 		p.tty = &ttyWriter{w: e.stderr}
-		e.log = slog.New(slog.NewTextHandler(p.tty, nil))
+		e.log = newLogger(slog.NewTextHandler(p.tty, nil))
 	}
 	stop, done := make(chan struct{}), make(chan struct{})
 	go func() {
