@@ -48,11 +48,11 @@ func completionCommand(e *env) *cli.Command {
 // about it, and its options.
 type completable struct {
 	name, usage string
-	options     []option
+	options     []flagName
 }
 
-// option is one name of a flag, with dashes ("--timeout", "-o").
-type option struct {
+// flagName is one name of a flag, with dashes ("--timeout", "-o").
+type flagName struct {
 	name, usage string
 	value       bool // takes a value
 }
@@ -67,8 +67,8 @@ func completables(app *cli.App) []completable {
 	return out
 }
 
-func options(flags []cli.Flag) []option {
-	var out []option
+func options(flags []cli.Flag) []flagName {
+	var out []flagName
 	for _, f := range flags {
 		if v, ok := f.(cli.VisibleFlag); ok && !v.IsVisible() {
 			continue
@@ -78,16 +78,16 @@ func options(flags []cli.Flag) []option {
 			usage = d.GetUsage()
 		}
 		for _, n := range f.Names() {
-			out = append(out, option{dashed(n), usage, takesValue(f)})
+			out = append(out, flagName{dashed(n), usage, takesValue(f)})
 		}
 	}
-	if !slices.ContainsFunc(out, func(o option) bool { return o.name == "--help" }) {
-		out = append(out, option{name: "--help", usage: "show help"}) // urfave/cli adds it later
+	if !slices.ContainsFunc(out, func(o flagName) bool { return o.name == "--help" }) {
+		out = append(out, flagName{name: "--help", usage: "show help"}) // urfave/cli adds it later
 	}
 	return out
 }
 
-func optionNames(opts []option, valued bool) string {
+func optionNames(opts []flagName, valued bool) string {
 	var names []string
 	for _, o := range opts {
 		if !valued || o.value {
@@ -172,7 +172,7 @@ complete -F _initbox initbox
 }
 
 // bashAlternatives is the options that take a value, as a case pattern.
-func bashAlternatives(opts []option) string {
+func bashAlternatives(opts []flagName) string {
 	return strings.ReplaceAll(optionNames(opts, true), " ", "|")
 }
 
@@ -262,7 +262,7 @@ func fishCompletion(w io.Writer, app *cli.App) {
 	fmt.Fprintf(w, "complete -c initbox -n %s -f -a 'bash zsh fish'\n", fishQuote("__fish_seen_subcommand_from completion"))
 }
 
-func fishOption(o option) string {
+func fishOption(o flagName) string {
 	kind := "-l " + strings.TrimPrefix(o.name, "--")
 	if !strings.HasPrefix(o.name, "--") {
 		kind = "-s " + strings.TrimPrefix(o.name, "-")
