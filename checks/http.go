@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/initbox/initbox/internal/bodytext"
 	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
@@ -103,7 +104,7 @@ func (h *HTTP) Check(ctx context.Context) error {
 func (h *HTTP) judge(resp *http.Response) error {
 	wantBody := h.contains != "" || h.re != nil
 	if !h.status.has(resp.StatusCode) {
-		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
+		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 2048)) // past an HTML page's <head>
 		return &StatusError{Code: resp.StatusCode, Want: h.status.String(), Body: string(snippet)}
 	}
 	if !wantBody {
@@ -154,8 +155,8 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("status %d %s, want %s", e.Code, http.StatusText(e.Code), e.Want)
-	if b := strings.TrimSpace(e.Body); b != "" {
-		msg += fmt.Sprintf(": %q", truncate(b, 100))
+	if b := bodytext.Reason(e.Body, 100); b != "" { // an HTML page's text, not its markup
+		msg += fmt.Sprintf(": %q", b)
 	}
 	return msg
 }

@@ -82,7 +82,7 @@ func TestBashCompletes(t *testing.T) {
 		{"initbox --ver", []string{"--version"}},
 		{"initbox help fe", []string{"fetch"}},
 		{"initbox completion f", []string{"fish"}},
-		{"initbox render tmpl", []string{"tmpl.conf"}},            // files
+		{"initbox render tmpl", []string{"tmpl.conf"}},           // files
 		{"initbox wait file:///x -- tmp", []string{"tmpl.conf"}}, // the command's own
 	}
 	for _, tt := range tests {
