@@ -143,7 +143,7 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			// Cut short by the overall deadline: that is not the
 			// target's fault, so keep the last real error.
 			if res.Err == nil {
-				res.Err = err
+				res.Err = cutShort(err, time.Since(attemptStart))
 			}
 			return res, false
 		}
@@ -213,8 +213,13 @@ func timerPause(ctx context.Context, d time.Duration) bool {
 func CheckOnce(ctx context.Context, targets []Checker) error {
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
+	start := time.Now()
 	for i, c := range targets {
-		wg.Go(func() { errs[i] = c.Check(ctx) })
+		wg.Go(func() {
+			if errs[i] = c.Check(ctx); errs[i] != nil && ctx.Err() != nil {
+				errs[i] = cutShort(errs[i], time.Since(start))
+			}
+		})
 	}
 	wg.Wait()
 	var pending []TargetError
@@ -270,10 +275,30 @@ type AttemptTimeoutError struct {
 }
 
 func (e *AttemptTimeoutError) Error() string {
-	if errors.Is(e.Err, context.DeadlineExceeded) && e.Err.Error() == context.DeadlineExceeded.Error() {
-		return fmt.Sprintf("no answer within %v", e.After)
+	msg := e.Err.Error()
+	if errors.Is(e.Err, context.DeadlineExceeded) {
+		// "grpc: context deadline exceeded": say what was being done,
+		// not what Go's context package calls it.
+		msg = strings.TrimRight(strings.TrimSuffix(msg, context.DeadlineExceeded.Error()), ": ")
+		if msg == "" {
+			return fmt.Sprintf("no answer within %v", e.After)
+		}
+		return fmt.Sprintf("no answer within %v (%s)", e.After, msg)
+	}
+	if msg := e.Err.Error(); strings.Contains(msg, fmt.Sprintf(" within %v", e.After)) {
+		return msg // "no answer from 10.96.0.10:53 within 2s" says it already
 	}
 	return fmt.Sprintf("no answer within %v: %v", e.After, e.Err)
+}
+
+// cutShort is err, from an attempt that the caller's deadline (or a
+// signal) cut short after d, as the user should read it: a deadline in the
+// middle of an attempt is a target that did not answer within d.
+func cutShort(err error, d time.Duration) error {
+	if !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return &AttemptTimeoutError{After: d.Round(10 * time.Millisecond), Err: err}
 }
 
 func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
