@@ -30,11 +30,7 @@ const (
 )
 
 func newAMQP(target string, o Options, secure bool) (*AMQP, error) {
-	port := "5672"
-	if secure {
-		port = "5671"
-	}
-	ep, err := parseEndpoint(target, port, o.Auth)
+	ep, err := parseEndpoint(target, defaultPort(secure, "5672", "5671"), o.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -44,10 +40,8 @@ func newAMQP(target string, o Options, secure bool) (*AMQP, error) {
 	if a.vhost == "" {
 		a.vhost = "/"
 	}
-	if secure {
-		if a.tls, err = newTLSConfig(o.HTTP.TLS); err != nil {
-			return nil, err
-		}
+	if a.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+		return nil, err
 	}
 	return a, nil
 }

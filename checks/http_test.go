@@ -5,11 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func mustParse(t *testing.T, target string, opts Options) Checker {
@@ -127,9 +128,7 @@ func TestHTTPBodyExpectations(t *testing.T) {
 func TestHTTPSendsFreshRequestEveryAttempt(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenFile, []byte("Bearer t0ken\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testfiles.Write(t, dir, map[string]string{"token": "Bearer t0ken\n"})
 	var bodies []string
 	var remotes = map[string]bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -27,11 +27,7 @@ var mqttReturnCodes = []string{
 }
 
 func newMQTT(target string, o Options, secure bool) (*MQTT, error) {
-	port := "1883"
-	if secure {
-		port = "8883"
-	}
-	ep, err := parseEndpoint(target, port, o.Auth)
+	ep, err := parseEndpoint(target, defaultPort(secure, "1883", "8883"), o.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -39,10 +35,8 @@ func newMQTT(target string, o Options, secure bool) (*MQTT, error) {
 		return nil, usageErrorf(ep.target, "an MQTT target has no path: want mqtt://[USER:PASSWORD@]HOST[:PORT]")
 	}
 	m := &MQTT{ep: ep}
-	if secure {
-		if m.tls, err = newTLSConfig(o.HTTP.TLS); err != nil {
-			return nil, err
-		}
+	if m.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+		return nil, err
 	}
 	return m, nil
 }

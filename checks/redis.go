@@ -34,10 +34,8 @@ func newRedis(target string, o Options, secure bool) (*Redis, error) {
 		return nil, usageErrorf(ep.target, "user %q needs a password: redis://USER:PASSWORD@HOST, %s or %s", ep.user, option.Password, option.PasswordFile)
 	}
 	r := &Redis{ep: ep}
-	if secure {
-		if r.tls, err = newTLSConfig(o.HTTP.TLS); err != nil {
-			return nil, err
-		}
+	if r.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+		return nil, err
 	}
 	return r, nil
 }

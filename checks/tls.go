@@ -28,3 +28,20 @@ func newTLSConfig(o TLSOptions) (*tlsConfig, error) {
 }
 
 func (c *tlsConfig) clone() *tls.Config { return c.cfg.Clone() }
+
+// tlsWhen is newTLSConfig for a target whose scheme asks for TLS (amqps://,
+// rediss://), and nil for one whose scheme does not.
+func tlsWhen(secure bool, o TLSOptions) (*tlsConfig, error) {
+	if !secure {
+		return nil, nil
+	}
+	return newTLSConfig(o)
+}
+
+// defaultPort is a scheme's port: the TLS one for its secure variant.
+func defaultPort(secure bool, plain, tls string) string {
+	if secure {
+		return tls
+	}
+	return plain
+}

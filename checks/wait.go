@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // Policy says how often to retry and how long one attempt may take. Zero
@@ -30,16 +32,20 @@ const (
 )
 
 func (p Policy) withDefaults() Policy {
-	if p.AttemptTimeout <= 0 {
-		p.AttemptTimeout = DefaultAttemptTimeout
-	}
-	if p.MinInterval <= 0 {
-		p.MinInterval = DefaultMinInterval
-	}
+	p.AttemptTimeout = positiveOr(p.AttemptTimeout, DefaultAttemptTimeout)
+	p.MinInterval = positiveOr(p.MinInterval, DefaultMinInterval)
 	if p.MaxInterval < p.MinInterval {
 		p.MaxInterval = max(DefaultMaxInterval, p.MinInterval)
 	}
 	return p
+}
+
+// positiveOr is d, or def when d is not positive.
+func positiveOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // delay is the pause between the starts of two attempts after waiting for
@@ -195,17 +201,7 @@ func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, 
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
 func timerPause(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return sleep.For(ctx, d) == nil
 }
 
 // CheckOnce makes exactly one attempt per target, all in parallel, each

@@ -29,6 +29,13 @@ var pagesOf = map[string][]string{
 	"check": {"wait.md"},
 }
 
+// flagsFrom lists, for a page, the commands whose flags it may name besides
+// its own: the steps of an initbox run file are those commands, with their
+// flags as keys.
+var flagsFrom = map[string][]string{
+	"run.md": {"wait", "check", "fetch", "render"},
+}
+
 // noPage lists the commands of `initbox --help` that need no page, and why.
 var noPage = map[string]string{
 	"version":    "prints the version; it has no options of its own",
@@ -113,7 +120,7 @@ func checkPageFlags(t *testing.T, root, page string, cmds []string, help map[str
 		t.Fatal(err)
 	}
 	var valid []string
-	for _, c := range cmds {
+	for _, c := range append(cmds, flagsFrom[page]...) {
 		valid = append(valid, help[c]...)
 	}
 	for i, line := range strings.Split(string(b), "\n") {

@@ -8,11 +8,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
 	"github.com/initbox/initbox/internal/bodytext"
 	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // target is one job on its way: where it goes, what it must hash to, and
@@ -145,7 +145,7 @@ func (t *target) transfer(ctx context.Context) error {
 		}
 		wait := backoff(t.f.opts.RetryWaitMin, t.f.opts.RetryWaitMax, fails, nil)
 		fails++
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep.For(ctx, wait); err != nil {
 			return fmt.Errorf("%w (%v)", err, cut)
 		}
 	}
@@ -169,17 +169,6 @@ func (t *target) size() int64 {
 		return 0
 	}
 	return t.part.size
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // attempt sends one request (retried by t.do) and streams its body.

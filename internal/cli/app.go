@@ -33,7 +33,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []s
 		e.reportError(err)
 		return code, nil
 	}
-	return code, command
+	return code, e.command // run's may come from its file
 }
 
 // commands are initbox's commands, in the order --help lists them: each
@@ -44,6 +44,7 @@ var commands = []func(*env) *cli.Command{
 	checkCommand,
 	fetchCommand,
 	renderCommand,
+	runCommand,
 	versionCommand,
 	completionCommand,
 	helpCommand,
@@ -59,7 +60,9 @@ func newApp(e *env) *cli.App {
 			"126 the command after \"--\" cannot be executed, 127 it was not found, 130/143 interrupted.",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
-		Flags:     append(globalFlags(), versionFlag, cli.HelpFlag), // our help command keeps urfave/cli from adding -h
+		// versionFlag has no environment variable: INITBOX_VERSION=1
+		// would make every command print the version.
+		Flags: append(withEnv(globalFlags()), versionFlag, cli.HelpFlag), // our help command keeps urfave/cli from adding -h
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
@@ -78,11 +81,16 @@ func newApp(e *env) *cli.App {
 		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
 		// The global flags work after the command too: "initbox wait -q".
-		cmd.Flags = append(cmd.Flags, globalFlags()...)
+		cmd.Flags = withEnv(append(cmd.Flags, globalFlags()...))
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 	}
 	return app
+}
+
+// action runs a command's function with what it may touch of the process.
+func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {
+	return func(c *cli.Context) error { return run(c, e) }
 }
 
 // commandNames lists the commands for messages: "wait, check or version".
@@ -101,7 +109,7 @@ func commandNames(app *cli.App) string {
 
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only"},
 	}
 }

@@ -26,12 +26,10 @@ func checkCommand(e *env) *cli.Command {
 		Description: "Makes exactly one attempt per target, in parallel, and says nothing on success.\n\n" +
 			targetExamples + "\n\n" + checkExamples,
 		Flags: append([]cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt", EnvVars: []string{"INITBOX_TIMEOUT"}},
-			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready", EnvVars: []string{"INITBOX_ANY"}},
+			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt"},
+			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready"},
 		}, targetFlags()...),
-		Action: func(c *cli.Context) error {
-			return runCheck(c, e)
-		},
+		Action: e.action(runCheck),
 	}
 }
 

@@ -1,4 +1,4 @@
-package cli
+package cli_test
 
 import (
 	"os"
@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
@@ -40,8 +41,8 @@ func TestRenderBadInputExitsTwo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, argv, stdout, stderr := runInitbox(t, append(tt.args, "--", "true")...)
-			if code != ExitUsage {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
+			if code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, cli.ExitUsage, stderr)
 			}
 			if !strings.Contains(stderr, tt.want) {
 				t.Errorf("stderr does not mention %q:\n%s", tt.want, stderr)
@@ -63,7 +64,7 @@ func TestRenderMissingValuesWriteNothingAndExitOne(t *testing.T) {
 	t.Setenv("INITBOX_T_SET", "s3cret")
 	out := filepath.Join(dir, "out")
 	code, argv, _, stderr := runInitbox(t, "render", "--input-dir", filepath.Join(dir, "in"), "--output-dir", out, "--", "true")
-	if code != ExitFailed || argv != nil {
+	if code != cli.ExitFailed || argv != nil {
 		t.Fatalf("exit %d, argv %q; want 1 and no command; stderr:\n%s", code, argv, stderr)
 	}
 	for _, want := range []string{
@@ -98,7 +99,7 @@ func TestRenderTreeThenCheckThenDiff(t *testing.T) {
 		"--include", "*.tmpl", "--data", "cfg=" + filepath.Join(dir, "cfg.yaml")}
 
 	code, argv, stdout, stderr := runInitbox(t, append(args, "--", "true")...)
-	if code != ExitOK || strings.Join(argv, " ") != "true" || stdout != "" {
+	if code != cli.ExitOK || strings.Join(argv, " ") != "true" || stdout != "" {
 		t.Fatalf("exit %d, argv %q, stdout %q; stderr:\n%s", code, argv, stdout, stderr)
 	}
 	if !strings.Contains(stderr, "msg=rendered changed=2 unchanged=0") {
@@ -113,20 +114,20 @@ func TestRenderTreeThenCheckThenDiff(t *testing.T) {
 	}
 
 	code, _, _, stderr = runInitbox(t, args...)
-	if code != ExitOK || !strings.Contains(stderr, "changed=0 unchanged=2") {
+	if code != cli.ExitOK || !strings.Contains(stderr, "changed=0 unchanged=2") {
 		t.Errorf("re-run: exit %d:\n%s", code, stderr)
 	}
 	code, _, _, stderr = runInitbox(t, append(args, "--check")...)
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Errorf("--check with nothing to change: exit %d:\n%s", code, stderr)
 	}
 
 	t.Setenv("INITBOX_T_PORT", "9090")
 	for _, flag := range []string{"--check", "--diff"} {
 		code, _, stdout, stderr = runInitbox(t, append(args, flag)...)
-		wantCode := ExitFailed
+		wantCode := cli.ExitFailed
 		if flag == "--diff" {
-			wantCode = ExitOK
+			wantCode = cli.ExitOK
 		}
 		if code != wantCode || !strings.Contains(stderr, `msg="would change" file=`+filepath.Join(out, "nginx.conf")) {
 			t.Errorf("%s: exit %d, want %d:\n%s", flag, code, wantCode, stderr)
@@ -159,7 +160,7 @@ func TestRenderToStdoutAndEnvsubst(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, _, stdout, stderr := runInitbox(t, tt.args...)
-		if code != ExitOK || stdout != tt.want {
+		if code != cli.ExitOK || stdout != tt.want {
 			t.Errorf("%q: exit %d, stdout %q, want %q; stderr:\n%s", tt.args, code, stdout, tt.want, stderr)
 		}
 	}
@@ -171,7 +172,7 @@ func TestRenderValidationFailureExitsOne(t *testing.T) {
 	testfiles.Write(t, dir, map[string]string{"app.conf.tmpl": "broken\n", "app.conf": "working\n"})
 	code, _, _, stderr := runInitbox(t, "render", "--validate", `sh -c 'echo "line 1: broken"; exit 1' sh {}`,
 		"-o", dest, filepath.Join(dir, "app.conf.tmpl"))
-	if code != ExitFailed || !strings.Contains(stderr, "line 1: broken") || !strings.Contains(stderr, "left as it was") {
+	if code != cli.ExitFailed || !strings.Contains(stderr, "line 1: broken") || !strings.Contains(stderr, "left as it was") {
 		t.Errorf("exit %d:\n%s", code, stderr)
 	}
 	if got, _ := os.ReadFile(dest); string(got) != "working\n" {
@@ -196,7 +197,7 @@ func TestRenderExamples(t *testing.T) {
 	}
 	for _, tt := range tests {
 		code, _, stdout, stderr := runInitbox(t, append([]string{"render"}, tt.args...)...)
-		if code != ExitOK {
+		if code != cli.ExitOK {
 			t.Fatalf("%q: exit %d:\n%s", tt.args, code, stderr)
 		}
 		for _, w := range tt.want {

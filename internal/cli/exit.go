@@ -25,26 +25,30 @@ const (
 // usage error (nothing was tried), then the deadline, then what a command
 // said went wrong.
 //
-//	error                                           code
-//	nil                                             0
-//	*signalError (SIGINT, SIGTERM) in the chain     130, 143
-//	a usage error: Usage() bool reports true        2
-//	context.DeadlineExceeded in the chain           124
-//	*failure of kind kindTimeout                       124
-//	*failure of kind kindNotExecutable, kindNotFound        126, 127
-//	anything else                                   1
+//	error                                          code
+//	nil                                            0
+//	*stepError (a step of initbox run failed)      the step's code, from this table
+//	*signalError (SIGINT, SIGTERM) in the chain    130, 143
+//	a usage error: Usage() bool reports true       2
+//	context.DeadlineExceeded in the chain          124
+//	*failure of kindTimeout                        124
+//	*failure of kindNotExecutable, kindNotFound    126, 127
+//	anything else (*failure of kindFailed too)     1
 //
 // Usage errors are *usageError here, and any library error with a
 // Usage() bool method (checks.UsageError, fetch.UsageError, render's
 // SyntaxError): the libraries say what is wrong, this says what it costs.
 func exitCode(err error) int {
 	var (
-		sig *signalError
-		f   *failure
+		sig  *signalError
+		f    *failure
+		step *stepError
 	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &step):
+		return step.code
 	case errors.As(err, &sig):
 		if sig.sig == syscall.SIGTERM {
 			return ExitSIGTERM

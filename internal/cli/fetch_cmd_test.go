@@ -1,4 +1,4 @@
-package cli
+package cli_test
 
 import (
 	"net/http"
@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
@@ -36,7 +37,7 @@ func TestFetchBadInputExitsTwo(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, argv, _, stderr := runInitbox(t, tt.args...)
-			if code != ExitUsage || !strings.Contains(stderr, tt.want) || argv != nil {
+			if code != cli.ExitUsage || !strings.Contains(stderr, tt.want) || argv != nil {
 				t.Errorf("exit %d, argv %q, stderr %q; want 2 and a message about %q", code, argv, stderr, tt.want)
 			}
 		})
@@ -48,7 +49,7 @@ func TestFetchDownloadsLogsAndChains(t *testing.T) {
 	srv := testfiles.Server(t, map[string][]byte{"/": data})
 	dest := filepath.Join(t.TempDir(), "index.html")
 	code, argv, stdout, stderr := runInitbox(t, "fetch", "--sha256", testfiles.SHA256(data), "-o", dest, srv.URL+"/", "--", "true")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if strings.Join(argv, " ") != "true" {
@@ -74,7 +75,7 @@ func TestFetchWrongChecksumExitsOne(t *testing.T) {
 	dest := filepath.Join(dir, "app.conf")
 	os.WriteFile(dest, []byte("old"), 0o644)
 	code, argv, _, stderr := runInitbox(t, "fetch", "--sha256", testfiles.SHA256([]byte("other")), "-o", dest, srv.URL+"/app.conf", "--", "true")
-	if code != ExitFailed || argv != nil {
+	if code != cli.ExitFailed || argv != nil {
 		t.Fatalf("exit %d, argv %q; want 1 and no command; stderr:\n%s", code, argv, stderr)
 	}
 	if !strings.Contains(stderr, "sha256 mismatch") {
@@ -92,7 +93,7 @@ func TestFetchNotFoundExitsOne(t *testing.T) {
 	srv := testfiles.Server(t, nil)
 	dir := t.TempDir()
 	code, _, _, stderr := runInitbox(t, "fetch", "--dir", dir, srv.URL+"/model.bin")
-	if code != ExitFailed || !strings.Contains(stderr, "status 404") {
+	if code != cli.ExitFailed || !strings.Contains(stderr, "status 404") {
 		t.Fatalf("exit %d; want 1 and the status; stderr:\n%s", code, stderr)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 0 {
@@ -108,7 +109,7 @@ func TestFetchTimeoutExits124(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	code, _, _, stderr := runInitbox(t, "fetch", "--timeout", "300ms", "-o", filepath.Join(dir, "f"), srv.URL+"/f")
-	if code != ExitTimeout {
+	if code != cli.ExitTimeout {
 		t.Fatalf("exit %d, want 124; stderr:\n%s", code, stderr)
 	}
 	if !strings.Contains(stderr, `msg="timed out"`) || !strings.Contains(stderr, "503") {
@@ -135,7 +136,7 @@ func TestFetchKeepsSecretsOutOfLogs(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		code, _, _, stderr := runInitbox(t, "--log-format", format, "fetch", "--bearer-token-file", token,
 			"--header", "X-Trace: hdr-SECRET", "-o", filepath.Join(dir, "f"), url)
-		if code != ExitFailed || !strings.Contains(stderr, "404") {
+		if code != cli.ExitFailed || !strings.Contains(stderr, "404") {
 			t.Fatalf("%s: exit %d, want 1 with the 404; stderr:\n%s", format, code, stderr)
 		}
 		if strings.Contains(stderr, "SECRET") {

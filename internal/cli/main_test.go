@@ -1,10 +1,9 @@
-package cli
+package cli_test
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -12,16 +11,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/initbox/initbox/internal/cli"
+	"github.com/initbox/initbox/internal/testutil/clitest"
+	"github.com/initbox/initbox/internal/testutil/faults"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // runInitbox runs a command line in-process, as main would.
-func runInitbox(t *testing.T, args ...string) (code int, argv []string, stdout, stderr string) {
-	t.Helper()
-	var out, errOut bytes.Buffer
-	code, argv = Run(t.Context(), append([]string{"initbox"}, args...), &out, &errOut)
-	return code, argv, out.String(), errOut.String()
-}
+var runInitbox = clitest.Run
 
 func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 	dir := t.TempDir()
@@ -49,8 +46,8 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			code, argv, _, stderr := runInitbox(t, tt.args...)
-			if code != ExitUsage {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, ExitUsage, stderr)
+			if code != cli.ExitUsage {
+				t.Errorf("exit %d, want %d; stderr:\n%s", code, cli.ExitUsage, stderr)
 			}
 			if !strings.Contains(stderr, tt.want) {
 				t.Errorf("stderr %q does not mention %q", stderr, tt.want)
@@ -67,19 +64,14 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 
 func TestWaitTimesOutWith124AndNamesEachTarget(t *testing.T) {
 	refused := testnet.NewLate(t)
-	up, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close()
-	go testnet.AcceptAndClose(up)
+	up := faults.AcceptClose(t)
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 
 	code, argv, stdout, stderr := runInitbox(t, "wait", "--timeout", "400ms",
-		"tcp://"+refused.Addr, "tcp://"+up.Addr().String(), srv.URL+"/ready", "--", "true")
-	if code != ExitTimeout {
-		t.Fatalf("exit %d, want %d; stderr:\n%s", code, ExitTimeout, stderr)
+		"tcp://"+refused.Addr, "tcp://"+up, srv.URL+"/ready", "--", "true")
+	if code != cli.ExitTimeout {
+		t.Fatalf("exit %d, want %d; stderr:\n%s", code, cli.ExitTimeout, stderr)
 	}
 	if argv != nil {
 		t.Errorf("would exec %q after a timeout", argv)
@@ -107,7 +99,7 @@ func TestWaitSuccessReturnsCommandToExec(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, argv, _, stderr := runInitbox(t, "wait", "file://"+path, "--", "true", "--", "x")
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr)
 	}
 	if want := []string{"true", "--", "x"}; strings.Join(argv, " ") != strings.Join(want, " ") {
@@ -135,15 +127,15 @@ func TestCheckExitCodes(t *testing.T) {
 	os.WriteFile(path, nil, 0o644)
 
 	code, _, stdout, stderr := runInitbox(t, "check", "file://"+path)
-	if code != ExitOK || stdout != "" || stderr != "" {
+	if code != cli.ExitOK || stdout != "" || stderr != "" {
 		t.Errorf("healthy: exit %d, stdout %q, stderr %q; want 0 and silence", code, stdout, stderr)
 	}
 	code, _, _, stderr = runInitbox(t, "check", "file://"+path, "tcp://"+late.Addr)
-	if code != ExitFailed || !strings.Contains(stderr, "connection refused") {
+	if code != cli.ExitFailed || !strings.Contains(stderr, "connection refused") {
 		t.Errorf("unhealthy: exit %d, stderr %q; want 1 and the reason", code, stderr)
 	}
 	code, _, _, _ = runInitbox(t, "check", "--any", "file://"+path, "tcp://"+late.Addr)
-	if code != ExitOK {
+	if code != cli.ExitOK {
 		t.Errorf("--any with one healthy: exit %d, want 0", code)
 	}
 }
@@ -175,9 +167,9 @@ func TestOptionsFromEnvironment(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	var stderr bytes.Buffer
-	code, _ := Run(ctx, []string{"initbox", "wait", "tcp://" + late.Addr}, &bytes.Buffer{}, &stderr)
-	if code != ExitTimeout {
-		t.Fatalf("exit %d, want %d (INITBOX_TIMEOUT=200ms)", code, ExitTimeout)
+	code, _ := cli.Run(ctx, []string{"initbox", "wait", "tcp://" + late.Addr}, &bytes.Buffer{}, &stderr)
+	if code != cli.ExitTimeout {
+		t.Fatalf("exit %d, want %d (INITBOX_TIMEOUT=200ms)", code, cli.ExitTimeout)
 	}
 	if !strings.HasPrefix(stderr.String(), "{") {
 		t.Errorf("INITBOX_LOG_FORMAT=json ignored:\n%s", stderr.String())

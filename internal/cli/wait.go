@@ -36,20 +36,18 @@ func waitCommand(e *env) *cli.Command {
 		Description: "Retries each target until it is ready or --timeout passes (exit 124, naming every\n" +
 			"target not ready and its last error). After success, a command given after \"--\"\n" +
 			"replaces initbox (same PID).\n\n" + targetExamples + "\n\n" + waitExamples,
-		Flags: append(waitTimingFlags(), targetFlags()...),
-		Action: func(c *cli.Context) error {
-			return runWait(c, e)
-		},
+		Flags:  append(waitTimingFlags(), targetFlags()...),
+		Action: e.action(runWait),
 	}
 }
 
 func waitTimingFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.DurationFlag{Name: "timeout", Value: defaultWaitTimeout, Usage: "give up after this long (0: never); exit 124", EnvVars: []string{"INITBOX_TIMEOUT"}},
-		&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one attempt, so a silent host cannot eat the deadline", EnvVars: []string{"INITBOX_ATTEMPT_TIMEOUT"}},
-		&cli.DurationFlag{Name: "interval", Value: checks.DefaultMinInterval, Usage: "pause between attempts at first", EnvVars: []string{"INITBOX_INTERVAL"}},
-		&cli.DurationFlag{Name: "max-interval", Value: checks.DefaultMaxInterval, Usage: "longest pause between attempts; the pause grows by 1/30th of the time waited", EnvVars: []string{"INITBOX_MAX_INTERVAL"}},
-		&cli.BoolFlag{Name: "any", Usage: "succeed as soon as any one target is ready", EnvVars: []string{"INITBOX_ANY"}},
+		&cli.DurationFlag{Name: "timeout", Value: defaultWaitTimeout, Usage: "give up after this long (0: never); exit 124"},
+		&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one attempt, so a silent host cannot eat the deadline"},
+		&cli.DurationFlag{Name: "interval", Value: checks.DefaultMinInterval, Usage: "pause between attempts at first"},
+		&cli.DurationFlag{Name: "max-interval", Value: checks.DefaultMaxInterval, Usage: "longest pause between attempts; the pause grows by 1/30th of the time waited"},
+		&cli.BoolFlag{Name: "any", Usage: "succeed as soon as any one target is ready"},
 	}
 }
 

@@ -28,7 +28,7 @@ import (
 const image = "ghcr.io/initbox/initbox:latest"
 
 // commands are initbox's subcommands in the command-line contract.
-var commands = []string{"wait", "check", "fetch", "render", "version"}
+var commands = []string{"wait", "check", "fetch", "render", "run", "version"}
 
 func TestManifests(t *testing.T) {
 	files, err := filepath.Glob("../*.yaml")

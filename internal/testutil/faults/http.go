@@ -17,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 var discardLog = log.New(io.Discard, "", 0)
@@ -160,24 +162,10 @@ func newBurst(t testing.TB, n int, next http.Handler, fail func(http.ResponseWri
 // for malformed HTTP.
 func RawResponse(t testing.TB, raw string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer conn.Close()
-				conn.SetDeadline(time.Now().Add(5 * time.Second))
-				http.ReadRequest(bufio.NewReader(conn))
-				io.WriteString(conn, raw)
-			}()
-		}
-	}()
-	return "http://" + ln.Addr().String()
+	return "http://" + testnet.Serve(t, func(conn net.Conn) {
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(5 * time.Second))
+		http.ReadRequest(bufio.NewReader(conn))
+		io.WriteString(conn, raw)
+	})
 }

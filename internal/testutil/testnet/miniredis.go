@@ -12,21 +12,7 @@ import (
 // address it listens on, until the test ends.
 func MiniRedis(t *testing.T, password string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go serveMiniRedis(conn, password)
-		}
-	}()
-	return ln.Addr().String()
+	return Serve(t, func(conn net.Conn) { serveMiniRedis(conn, password) })
 }
 
 func serveMiniRedis(conn net.Conn, password string) {

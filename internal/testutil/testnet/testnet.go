@@ -58,6 +58,27 @@ func (l *Late) Listen(t testing.TB, backlog int) net.Listener {
 	return ln
 }
 
+// Serve runs serve on its own goroutine for every connection to a loopback
+// port, until the test ends, and returns the port's address.
+func Serve(t testing.TB, serve func(net.Conn)) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go serve(conn)
+		}
+	}()
+	return ln.Addr().String()
+}
+
 // AcceptAndClose accepts connections on ln and closes them at once, until
 // ln is closed.
 func AcceptAndClose(ln net.Listener) {
