@@ -50,9 +50,9 @@ func dashed(name string) string {
 	return "--" + name
 }
 
-// nearest returns the candidate closest to typed, if it is close enough
-// to be a typo: at most one edit for short names, two for longer ones, or
-// typed is the start of exactly one candidate ("ren" for render).
+// nearest returns the candidate that typed is the start of, if only one
+// ("ren" for render, not run), else the closest, if it is close enough to
+// be a typo: at most one edit for short names, two for longer ones.
 func nearest(typed string, candidates []string) string {
 	typed = strings.ToLower(typed)
 	best, bestDist := "", 0
@@ -70,10 +70,10 @@ func nearest(typed string, candidates []string) string {
 		limit = 2
 	}
 	switch {
-	case best != "" && bestDist <= limit && bestDist < len(best):
-		return best
 	case len(prefixed) == 1:
 		return prefixed[0]
+	case best != "" && bestDist <= limit && bestDist < len(best):
+		return best
 	}
 	return ""
 }
