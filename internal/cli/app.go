@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -80,8 +81,11 @@ func newApp(e *env) *cli.App {
 		cmd := build(e)
 		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
+		if !slices.Contains(envFreeCommands, cmd.Name) {
+			cmd.Flags = withEnv(cmd.Flags)
+		}
 		// The global flags work after the command too: "initbox wait -q".
-		cmd.Flags = withEnv(append(cmd.Flags, globalFlags()...))
+		cmd.Flags = append(cmd.Flags, withEnv(globalFlags())...)
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 	}

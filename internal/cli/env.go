@@ -8,6 +8,11 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
+// envFreeCommands read no INITBOX_ variables for their own flags (the
+// global ones still apply): run's steps take their options from its file
+// alone, and its --check is not render's INITBOX_CHECK.
+var envFreeCommands = []string{"run"}
+
 // withEnv gives every flag its environment variable: INITBOX_ and the
 // flag's name in capitals, "-" as "_" (--max-size: INITBOX_MAX_SIZE), the
 // usual way to configure a container. Set here, for all flags at once, no
