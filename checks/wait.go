@@ -145,12 +145,13 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
 		}
-		if ctx.Err() != nil {
+		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
 			// target's fault, so keep the last real error.
 			if res.Err == nil {
 				res.Err = cutShort(err, time.Since(attemptStart))
 			}
+			<-ctx.Done() // its timer may lag the clock: Wait reports its cause
 			return res, false
 		}
 		if res.Err == nil || reason(res.Err) != reason(err) {
@@ -181,6 +182,7 @@ func (w *Waiter) report(e Event) {
 
 // runAttempt runs one check under its own timeout, inside ctx.
 func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, error) {
+	start := time.Now()
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var detail string
@@ -191,12 +193,20 @@ func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, 
 		err = c.Check(actx)
 	}
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two.
-	deadline, _ := actx.Deadline()
-	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
+	// the clock decides, not the order of the two. And only the attempt's
+	// own limit makes an attempt timeout: when the caller's deadline comes
+	// first (actx has it too), that is the caller's to report.
+	if err != nil && !ended(ctx) && (actx.Err() != nil || time.Since(start) >= timeout) {
 		return "", &AttemptTimeoutError{After: timeout, Err: err}
 	}
 	return detail, err
+}
+
+// ended reports whether ctx is done or its deadline has passed, which the
+// clock can say a moment before ctx's timer does.
+func ended(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ctx.Err() != nil || ok && !time.Now().Before(deadline)
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
