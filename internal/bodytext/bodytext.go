@@ -4,9 +4,9 @@
 package bodytext
 
 import (
-	"html"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -17,7 +17,12 @@ var (
 	head      = regexp.MustCompile(`(?is)<head[^>]*>.*?(</head>|$)`)
 	hidden    = regexp.MustCompile(`(?is)<(script|style|template)[^>]*>.*?(</(script|style|template)>|$)|<!--.*?(-->|$)`)
 	tag       = regexp.MustCompile(`(?s)<[^>]*(>|$)`)
+	entity    = regexp.MustCompile(`&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]+);`)
 )
+
+// entities are the named ones error pages use. html.UnescapeString knows
+// all 2,231, and costs 74 KB of binary for them.
+var entities = map[string]string{"amp": "&", "lt": "<", "gt": ">", "quot": `"`, "apos": "'", "nbsp": " "}
 
 // Reason returns what to show of body, at most about n bytes: for HTML,
 // its text (or its <title>, when it has no text), without tags or
@@ -46,11 +51,34 @@ func htmlText(page string) string {
 		page = head.ReplaceAllString(page, " ")
 	}
 	page = hidden.ReplaceAllString(page, " ")
-	text := html.UnescapeString(tag.ReplaceAllString(page, " "))
+	text := unescape(tag.ReplaceAllString(page, " "))
 	if strings.TrimSpace(text) == "" {
-		return html.UnescapeString(t)
+		return unescape(t)
 	}
 	return text
+}
+
+// unescape replaces numeric entities and the common named ones; others
+// stay as written.
+func unescape(s string) string {
+	return entity.ReplaceAllStringFunc(s, func(e string) string {
+		name := e[1 : len(e)-1]
+		if r, ok := entities[name]; ok {
+			return r
+		}
+		if name[0] != '#' {
+			return e
+		}
+		base, digits := 10, name[1:]
+		if digits[0] == 'x' || digits[0] == 'X' {
+			base, digits = 16, digits[1:]
+		}
+		n, err := strconv.ParseUint(digits, base, 32)
+		if err != nil || !utf8.ValidRune(rune(n)) {
+			return e
+		}
+		return string(rune(n))
+	})
 }
 
 // cut shortens s to at most n bytes, at a character boundary.

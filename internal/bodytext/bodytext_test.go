@@ -34,7 +34,7 @@ func TestReason(t *testing.T) {
 		{"cut in the text", pythonPage[:160], 100, "Error respon"},
 		{"cut mid-tag", pythonPage[:178], 100, "Error response"},
 		{"cut before the body", pythonPage[:120], 100, "Error response"},
-		{"entities", "<p>a &lt;b&gt; &eacute;</p>", 100, "a <b> é"},
+		{"entities", "<p>a &lt;b&gt; &#233;&#xE9;&nbsp;&amp;&copy; &#99999999;</p>", 100, "a <b> éé &&copy; &#99999999;"},
 		{"plain text", "warming up\n", 100, "warming up"},
 		{"JSON", `{"error": "<b>not</b> ready"}`, 100, `{"error": "<b>not</b> ready"}`},
 		{"cut at a rune", "ééé", 3, "é…"},
