@@ -282,7 +282,8 @@ type AttemptTimeoutError struct {
 
 func (e *AttemptTimeoutError) Error() string {
 	msg := e.Err.Error()
-	if errors.Is(e.Err, context.DeadlineExceeded) {
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
 		// "grpc: context deadline exceeded": say what was being done,
 		// not what Go's context package calls it.
 		msg = strings.TrimRight(strings.TrimSuffix(msg, context.DeadlineExceeded.Error()), ": ")
@@ -290,11 +291,10 @@ func (e *AttemptTimeoutError) Error() string {
 			return fmt.Sprintf("no answer within %v", e.After)
 		}
 		return fmt.Sprintf("no answer within %v (%s)", e.After, msg)
-	}
-	if msg := e.Err.Error(); strings.Contains(msg, fmt.Sprintf(" within %v", e.After)) {
+	case strings.Contains(msg, fmt.Sprintf(" within %v", e.After)):
 		return msg // "no answer from 10.96.0.10:53 within 2s" says it already
 	}
-	return fmt.Sprintf("no answer within %v: %v", e.After, e.Err)
+	return fmt.Sprintf("no answer within %v: %v", e.After, msg)
 }
 
 // cutShort is err, from an attempt that the caller's deadline (or a
