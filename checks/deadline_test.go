@@ -99,3 +99,25 @@ func TestAttemptTimeoutMessages(t *testing.T) {
 		}
 	}
 }
+
+// TestCancelSaysItsCause: a wait its caller stops names why (a run's
+// group whose other step failed, a signal), not "context canceled".
+func TestCancelSaysItsCause(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		hang := checkFunc(func(ctx context.Context) error {
+			<-ctx.Done()
+			return ctx.Err()
+		})
+		ctx, cancel := context.WithCancelCause(t.Context())
+		why := errors.New("another step failed")
+		time.AfterFunc(time.Second, func() { cancel(why) })
+		err := (&Waiter{plainTimers: true}).Wait(ctx, []Checker{hang})
+		var nr *NotReadyError
+		if !errors.As(err, &nr) || !errors.Is(err, why) {
+			t.Fatalf("got %v, want a *NotReadyError caused by %v", err, why)
+		}
+		if got, want := nr.Targets[0].Err.Error(), "stopped after 1s: another step failed"; got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+}

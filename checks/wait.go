@@ -149,7 +149,7 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			// Cut short by the overall deadline: that is not the
 			// target's fault, so keep the last real error.
 			if res.Err == nil {
-				res.Err = cutShort(err, time.Since(attemptStart))
+				res.Err = cutShort(ctx, err, time.Since(attemptStart))
 			}
 			<-ctx.Done() // its timer may lag the clock: Wait reports its cause
 			return res, false
@@ -223,7 +223,7 @@ func CheckOnce(ctx context.Context, targets []Checker) error {
 	for i, c := range targets {
 		wg.Go(func() {
 			if errs[i] = c.Check(ctx); errs[i] != nil && ctx.Err() != nil {
-				errs[i] = cutShort(errs[i], time.Since(start))
+				errs[i] = cutShort(ctx, errs[i], time.Since(start))
 			}
 		})
 	}
@@ -297,15 +297,33 @@ func (e *AttemptTimeoutError) Error() string {
 	return fmt.Sprintf("no answer within %v: %v", e.After, msg)
 }
 
-// cutShort is err, from an attempt that the caller's deadline (or a
-// signal) cut short after d, as the user should read it: a deadline in the
-// middle of an attempt is a target that did not answer within d.
-func cutShort(err error, d time.Duration) error {
-	if !errors.Is(err, context.DeadlineExceeded) {
-		return err
+// cutShort is err, from an attempt that ctx ended after d, as the user
+// should read it: a deadline in the middle of an attempt is a target that
+// did not answer within d; a cancellation says why ctx was cancelled
+// (its cause), not "context canceled".
+func cutShort(ctx context.Context, err error, d time.Duration) error {
+	d = d.Round(10 * time.Millisecond)
+	switch cause := context.Cause(ctx); {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &AttemptTimeoutError{After: d, Err: err}
+	case errors.Is(err, context.Canceled) && cause != nil && cause != context.Canceled:
+		return &stoppedError{After: d, Cause: cause, err: err}
 	}
-	return &AttemptTimeoutError{After: d.Round(10 * time.Millisecond), Err: err}
+	return err
 }
+
+// stoppedError is an attempt stopped by its caller, for Cause.
+type stoppedError struct {
+	After time.Duration
+	Cause error
+	err   error
+}
+
+func (e *stoppedError) Error() string {
+	return fmt.Sprintf("stopped after %v: %v", e.After, e.Cause)
+}
+
+func (e *stoppedError) Unwrap() error { return e.err }
 
 func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
 

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -107,6 +108,20 @@ func TestDeadlinesNeverSayContextDeadlineExceeded(t *testing.T) {
 	os.WriteFile(slow, []byte(`{{ define "r" }}{{ range $x := . }}{{ include "r" (slice $ 1) }}{{ end }}{{ end }}{{ include "r" (list 1 2 3 4 5 6 7 8 9 10 11 12) }}`), 0o644)
 	small := filepath.Join(dir, "small.tmpl")
 	os.WriteFile(small, []byte("x\n"), 0o644)
+	runDeadline := filepath.Join(dir, "deadline.yaml")
+	os.WriteFile(runDeadline, []byte(fmt.Sprintf(`deadline: 1s
+steps:
+  - parallel:
+      - wait: {targets: ["http://%[1]s/healthz", "dns://db.example"], dns-server: "%[2]s"}
+      - fetch: {url: "%[3]s/body", output: %[4]s/r1}
+`, tcp, dnsServer, web, dir)), 0o644)
+	runTimeouts := filepath.Join(dir, "timeouts.yaml")
+	os.WriteFile(runTimeouts, []byte(fmt.Sprintf(`steps:
+  - parallel:
+      - wait: {targets: ["http://%[1]s/healthz", "dns://db.example"], dns-server: "%[2]s", timeout: 1s}
+      - fetch: {url: "%[3]s/503", output: %[4]s/r2, timeout: 1s}
+      - render: {template: %[5]s, output: %[4]s/r3, max-output: "0", timeout: 1s}
+`, tcp, dnsServer, web, dir, slow)), 0o644)
 
 	tests := []struct {
 		name string
@@ -123,6 +138,8 @@ func TestDeadlinesNeverSayContextDeadlineExceeded(t *testing.T) {
 		{"fetch, several", []string{"fetch", "--timeout", "1s", "--dir", dir, "http://" + tcp + "/d", web + "/e", web + "/503"}, ExitTimeout},
 		{"render, template", []string{"render", "--timeout", "500ms", "--max-output", "0", "-o", filepath.Join(dir, "out"), slow}, ExitTimeout},
 		{"render, validator", []string{"render", "--timeout", "500ms", "--validate", "sh -c 'sleep 30' {}", "-o", filepath.Join(dir, "out2"), small}, ExitTimeout},
+		{"run, its deadline", []string{"run", runDeadline}, ExitTimeout},
+		{"run, a step's timeout", []string{"run", runTimeouts}, ExitTimeout},
 	}
 	for _, format := range []string{"text", "json"} {
 		for _, tt := range tests {
@@ -139,7 +156,9 @@ func TestDeadlinesNeverSayContextDeadlineExceeded(t *testing.T) {
 				if strings.TrimSpace(stderr) == "" {
 					t.Error("nothing on stderr: the user is not told why")
 				}
-				if strings.HasPrefix(tt.name, "wait") || tt.name == "check" {
+				// (In "a step's timeout", the first step to time out stops
+				// the others, which may be the wait.)
+				if strings.HasPrefix(tt.name, "wait") || tt.name == "check" || tt.name == "run, its deadline" {
 					checkDNSReason(t, stderr, dnsServer)
 				}
 			})

@@ -123,12 +123,14 @@ func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 		msg = "interrupted"
 	case allTimedOut(failed):
 		k, msg = kindTimeout, "timed out"
+	case interrupted != nil:
+		msg = "stopped" // by a run's group: another step failed
 	}
 	for _, r := range failed {
 		text := r.Err.Error()
-		if sig != nil {
+		if interrupted != nil {
 			// Say what cancelled it, not "context canceled".
-			text = strings.Replace(text, context.Canceled.Error(), sig.Error(), 1)
+			text = strings.Replace(text, context.Canceled.Error(), interrupted.Error(), 1)
 		}
 		attrs := []any{"url", r.URL, "error", text}
 		if r.Dest != "" {
