@@ -32,6 +32,7 @@ type Options struct {
 	DNS  DNSOptions
 	File FileOptions
 	Auth AuthOptions // postgres, mysql, redis, amqp, nats and mqtt targets
+	Kube KubeOptions // k8s:// targets
 }
 
 // UsageError reports a target or option that can never work: a bad scheme,
@@ -64,7 +65,7 @@ func (e *hiddenError) Unwrap() error { return e.err }
 // Parse builds the Checker for one target. Schemes: tcp://HOST:PORT (or bare
 // HOST:PORT), http://, https://, dns://NAME, unix:///path, file:///path, and
 // the protocol checks postgres://, mysql://, redis(s)://, amqp(s)://,
-// nats://, mqtt(s)://, grpc(s)://.
+// nats://, mqtt(s)://, grpc(s)://, and Kubernetes objects k8s://.
 func Parse(target string, opts Options) (Checker, error) {
 	scheme, rest, ok := strings.Cut(target, "://")
 	if !ok {
@@ -95,8 +96,10 @@ func Parse(target string, opts Options) (Checker, error) {
 		return checker(newMQTT(target, opts, strings.EqualFold(scheme, "mqtts")))
 	case "grpc", "grpcs":
 		return checker(newGRPC(target, opts, strings.EqualFold(scheme, "grpcs")))
+	case "k8s":
+		return checker(newKube(target, rest, opts.Kube))
 	default:
-		return nil, usageErrorf(target, "unknown scheme %q (want tcp, http(s), dns, unix, file, postgres, mysql, redis(s), amqp(s), nats, mqtt(s) or grpc(s))", scheme)
+		return nil, usageErrorf(target, "unknown scheme %q (want tcp, http(s), dns, unix, file, postgres, mysql, redis(s), amqp(s), nats, mqtt(s), grpc(s) or k8s)", scheme)
 	}
 }
 

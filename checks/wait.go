@@ -64,6 +64,7 @@ type Event struct {
 	Ready    bool
 	Err      error  // why the target is not ready; nil when Ready
 	Detail   string // what was found, from a Detailer: "myservice.default.svc.cluster.local: 10.0.0.7"
+	Warning  string // ready, but worth a warning, from a Warner: a redirect to another host
 	Attempts int
 	Elapsed  time.Duration
 }
@@ -74,6 +75,16 @@ type Detailer interface {
 	Checker
 	CheckDetail(ctx context.Context) (detail string, err error)
 }
+
+// Warner is a Checker whose ready answer may come with a warning, as a
+// kubelet probe's result may be Warning, which counts as success.
+type Warner interface {
+	Checker
+	CheckWarn(ctx context.Context) (warning string, err error)
+}
+
+// found is what a ready attempt reports besides being ready.
+type readyInfo struct{ detail, warning string }
 
 // Waiter retries checks until they are ready or the context ends.
 type Waiter struct {
@@ -101,19 +112,30 @@ func (w *Waiter) Wait(ctx context.Context, targets []Checker) error {
 	results := make([]TargetError, len(targets))
 	ready := make([]bool, len(targets))
 	var wg sync.WaitGroup
+	var once sync.Once
+	var final error
 	for i, c := range targets {
 		wg.Go(func() {
-			results[i], ready[i] = w.retry(ctx, p, c, start)
-			if ready[i] && w.Any {
+			if wc, ok := c.(Watcher); ok {
+				results[i], ready[i] = w.watch(ctx, wc, start)
+			} else {
+				results[i], ready[i] = w.retry(ctx, p, c, start)
+			}
+			switch {
+			case ready[i] && w.Any:
+				cancel()
+			case isFinal(results[i].Err) && !w.Any:
+				// All must be ready and this one never will be.
+				once.Do(func() { final = results[i].Err })
 				cancel()
 			}
 		})
 	}
 	wg.Wait()
-	return w.verdict(ctx, results, ready)
+	return w.verdict(ctx, results, ready, final)
 }
 
-func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool) error {
+func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool, final error) error {
 	var pending []TargetError
 	for i, ok := range ready {
 		if ok && w.Any {
@@ -126,7 +148,13 @@ func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []boo
 	if len(pending) == 0 {
 		return nil
 	}
-	return &NotReadyError{Targets: pending, Cause: context.Cause(ctx)}
+	cause := context.Cause(ctx)
+	if final != nil {
+		cause = final
+	} else if cause == nil {
+		cause = firstFinal(pending) // with Any, every target failed for good
+	}
+	return &NotReadyError{Targets: pending, Cause: cause}
 }
 
 // retry runs attempts for one target until it is ready or ctx ends.
@@ -140,10 +168,15 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 	for {
 		attemptStart := time.Now()
 		res.Attempts++
-		detail, err := runAttempt(ctx, c, pol.AttemptTimeout)
+		f, err := runAttempt(ctx, c, pol.AttemptTimeout)
 		if err == nil {
-			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
+		}
+		if isFinal(err) {
+			res.Err = err
+			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			return res, false
 		}
 		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
@@ -181,25 +214,32 @@ func (w *Waiter) report(e Event) {
 }
 
 // runAttempt runs one check under its own timeout, inside ctx.
-func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, error) {
-	start := time.Now()
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInfo, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var detail string
-	var err error
-	if d, ok := c.(Detailer); ok {
-		detail, err = d.CheckDetail(actx)
-	} else {
-		err = c.Check(actx)
-	}
+	f, err := attempt1(actx, c)
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two. And only the attempt's
-	// own limit makes an attempt timeout: when the caller's deadline comes
-	// first (actx has it too), that is the caller's to report.
-	if err != nil && !ended(ctx) && (actx.Err() != nil || time.Since(start) >= timeout) {
-		return "", &AttemptTimeoutError{After: timeout, Err: err}
+	// the clock decides, not the order of the two. When the deadline was
+	// ctx's, the wait is over, not the attempt: ctx's timer may not have
+	// fired yet, so ctx.Err() alone cannot tell.
+	deadline, _ := actx.Deadline()
+	if err != nil && !ended(ctx) && (actx.Err() != nil || !time.Now().Before(deadline)) {
+		return readyInfo{}, &AttemptTimeoutError{After: timeout, Err: err}
 	}
-	return detail, err
+	return f, err
+}
+
+// attempt1 makes one attempt, asking for what a Detailer or Warner can say.
+func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
+	switch c := c.(type) {
+	case Detailer:
+		f.detail, err = c.CheckDetail(ctx)
+	case Warner:
+		f.warning, err = c.CheckWarn(ctx)
+	default:
+		err = c.Check(ctx)
+	}
+	return f, err
 }
 
 // ended reports whether ctx is done or its deadline has passed, which the
@@ -217,12 +257,21 @@ func timerPause(ctx context.Context, d time.Duration) bool {
 // CheckOnce makes exactly one attempt per target, all in parallel, each
 // limited by ctx. It returns nil when all are ready, else a *NotReadyError.
 func CheckOnce(ctx context.Context, targets []Checker) error {
+	return (&Waiter{}).Once(ctx, targets)
+}
+
+// Once is CheckOnce that reports each ready target to OnChange, with what
+// it found and any warning. Policy and Any do not apply.
+func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	start := time.Now()
 	for i, c := range targets {
 		wg.Go(func() {
-			if errs[i] = c.Check(ctx); errs[i] != nil && ctx.Err() != nil {
+			var f readyInfo
+			if f, errs[i] = attempt1(ctx, c); errs[i] == nil {
+				w.report(Event{Target: c.String(), Ready: true, Detail: f.detail, Warning: f.warning, Attempts: 1, Elapsed: time.Since(start)})
+			} else if ctx.Err() != nil {
 				errs[i] = cutShort(ctx, errs[i], time.Since(start))
 			}
 		})
@@ -243,11 +292,15 @@ func CheckOnce(ctx context.Context, targets []Checker) error {
 // TargetError is one target that was not ready, with its last real error.
 type TargetError struct {
 	Target   string
-	Attempts int
+	Attempts int // attempts made, or states seen when Watched
 	Err      error
+	Watched  bool // followed by a Watcher rather than asked again and again
 }
 
 func (e TargetError) Error() string {
+	if e.Watched {
+		return fmt.Sprintf("%s: not ready: %v", e.Target, e.Err)
+	}
 	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
 }
 

@@ -27,6 +27,7 @@ import (
 var pagesOf = map[string][]string{
 	"wait":  {"wait.md"},
 	"check": {"wait.md"},
+	"fetch": {"fetch.md", "oci.md"},
 }
 
 // flagsFrom lists, for a page, the commands whose flags it may name besides

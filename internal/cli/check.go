@@ -45,7 +45,8 @@ func runCheck(c *cli.Context, e *env) error {
 	ctx, cancel := context.WithTimeout(sigCtx, c.Duration("timeout"))
 	defer cancel()
 	var nr *checks.NotReadyError
-	if !errors.As(checks.CheckOnce(ctx, targets), &nr) {
+	once := &checks.Waiter{OnChange: e.logWarning}
+	if !errors.As(once.Once(ctx, targets), &nr) {
 		return nil
 	}
 	if c.Bool("any") && len(nr.Targets) < len(targets) {
@@ -56,6 +57,7 @@ func runCheck(c *cli.Context, e *env) error {
 	}
 	for _, t := range nr.Targets {
 		e.log.Error("not ready", "target", t.Target, "error", t.Err.Error())
+		e.hints.print(e, t.Err)
 	}
 	// Not wrapped: a check cut off by its --timeout is unhealthy (1), not
 	// timed out (124).

@@ -26,7 +26,7 @@ const fetchExamples = `Examples:
    initbox fetch --extract -o /opt/tool https://example.com/tool-1.2.tar.gz
    initbox fetch https://example.com/app.conf=/etc/app/app.conf https://example.com/ca.pem=/etc/app/ca.pem
    initbox fetch --bearer-token-file /var/run/secrets/token -o /data/x.bin https://api.internal/x.bin
-   initbox fetch -o /shared/config.json http://config:8080/config.json -- /app/server`
+   initbox fetch -o /shared/config.json http://config:8080/config.json -- /app/server` + ociExamples
 
 func fetchCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -39,7 +39,8 @@ func fetchCommand(e *env) *cli.Command {
 			"one, a manifest (an extended attribute of the file, or in --state-dir) makes the re-run a\n" +
 			"conditional request (304: nothing written). Cut-off downloads resume (Range +\n" +
 			"If-Range); connection errors, 408, 429 and 5xx are retried until --timeout. URLs:\n" +
-			"http://, https://, file:///path. Proxies from HTTP_PROXY, HTTPS_PROXY and NO_PROXY\n" +
+			"http://, https://, file:///path, and oci://REGISTRY/REPO:TAG (artifacts and images\n" +
+			"from OCI registries, into -o DIR). Proxies from HTTP_PROXY, HTTPS_PROXY and NO_PROXY\n" +
 			"are used, as curl does.\n\n" + fetchExamples,
 		Flags:  fetchFlags(),
 		Action: e.action(runFetch),
@@ -47,6 +48,10 @@ func fetchCommand(e *env) *cli.Command {
 }
 
 func fetchFlags() []cli.Flag {
+	return append(httpFetchFlags(), ociFlags()...)
+}
+
+func httpFetchFlags() []cli.Flag {
 	out, verify, net, tlsCat := "Output", "Verification", "Network", "TLS"
 	return []cli.Flag{
 		&cli.StringFlag{Category: out, Name: "output", Aliases: []string{"o"}, Usage: "write the (one) URL to FILE"},
@@ -62,7 +67,7 @@ func fetchFlags() []cli.Flag {
 		&cli.StringFlag{Category: verify, Name: "max-size", Value: "0", Usage: "refuse a download larger than this, e.g. 500MiB (0: no limit)"},
 		&cli.DurationFlag{Category: net, Name: "timeout", Value: defaultFetchTimeout, Usage: "give up after this long, retries included (0: never); exit 124"},
 		&cli.DurationFlag{Category: net, Name: "stall-timeout", Value: fetch.DefaultStallTimeout, Usage: "abandon an attempt that receives nothing this long, and resume"},
-		&cli.IntFlag{Category: net, Name: "parallel", Value: fetch.DefaultParallel, Usage: "downloads at once"},
+		&cli.IntFlag{Category: net, Name: "parallel", Value: fetch.DefaultParallel, Usage: "downloads at once, and blobs at once within an oci:// pull"},
 		&cli.BoolFlag{Category: net, Name: "retry-not-found", Usage: "also retry 404 and 403 until --timeout: a file not published yet"},
 		&cli.StringSliceFlag{Category: net, Name: "header", Usage: `request header "Name: value" (repeatable)`},
 		&cli.StringSliceFlag{Category: net, Name: "header-file", Usage: `header whose value is read from a file: "X-Api-Key=/var/run/secrets/key" (repeatable)`},
@@ -70,6 +75,8 @@ func fetchFlags() []cli.Flag {
 		&cli.DurationFlag{Category: net, Name: "progress-interval", Value: 5 * time.Second, Usage: "when stderr is not a terminal, log progress this often (0: never)"},
 		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust"},
 		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe)"},
+		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for servers that ask for one (mutual TLS); with --key"},
+		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)"},
 	}
 }
 
@@ -132,7 +139,7 @@ func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 			// Say what cancelled it, not "context canceled".
 			text = strings.Replace(text, context.Canceled.Error(), interrupted.Error(), 1)
 		}
-		attrs := []any{"url", r.URL, "error", text}
+		attrs := []any{"url", r.URL, "error", text + ociHint(r.Err)}
 		if r.Dest != "" {
 			attrs = append(attrs, "file", r.Dest)
 		}

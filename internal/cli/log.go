@@ -17,6 +17,7 @@ type env struct {
 	log            *slog.Logger
 	command        []string // after "--"; nil if none was given
 	json           bool     // logs are JSON
+	hints          kubeHints
 }
 
 func (e *env) setupLog(c *cli.Context) error {

@@ -42,6 +42,9 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 		{"nothing after --", []string{"wait", "tcp://db:1", "--"}, `nothing after "--"`},
 		{"interval above max", []string{"wait", "--interval", "2s", "tcp://db:1"}, "--max-interval"},
 		{"bad DNS type", []string{"wait", "--dns-type", "PTRX", "dns://db"}, "PTRX"},
+		{"bad DNS resolver", []string{"check", "--dns-resolver", "bionic", "dns://db"}, `--dns-resolver "bionic"`},
+		{"bad redirects", []string{"check", "--redirects", "some", "http://app/"}, `--redirects "some"`},
+		{"two redirect flags", []string{"check", "--redirects", "none", "--follow-redirects", "http://app/"}, "--follow-redirects"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

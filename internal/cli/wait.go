@@ -106,9 +106,22 @@ func (e *env) logEvent(ev checks.Event) {
 		if ev.Detail != "" {
 			attrs = append(attrs, "found", ev.Detail)
 		}
+		if ev.Warning != "" {
+			e.log.Warn("ready, with a warning", append(attrs, "warning", ev.Warning)...)
+			return
+		}
 		e.log.Info("ready", attrs...)
 	default:
 		e.log.Info("waiting", "target", ev.Target, "reason", ev.Err.Error(), "attempt", ev.Attempts)
+		e.hints.print(e, ev.Err)
+	}
+}
+
+// logWarning logs a ready target's warning, the one thing check says
+// about a target that is ready.
+func (e *env) logWarning(ev checks.Event) {
+	if ev.Ready && ev.Warning != "" {
+		e.log.Warn("ready, with a warning", "target", ev.Target, "warning", ev.Warning)
 	}
 }
 
@@ -141,6 +154,7 @@ func (e *env) verdict(err error, n int, elapsed time.Duration, anyOf bool) error
 	e.log.Error(msg, "elapsed", took, "not_ready", len(nr.Targets), "targets", n)
 	for _, t := range nr.Targets {
 		e.log.Error("not ready", "target", t.Target, "attempts", t.Attempts, "last_error", t.Err.Error())
+		e.hints.print(e, t.Err)
 	}
 	return loggedErr(kindFailed, err)
 }
