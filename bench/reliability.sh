@@ -12,7 +12,7 @@ mkdir -p "$out"
 log=$out/reliability.txt
 
 INITBOX_REQUIRE_SERVERS=1 go test -count=1 -v \
-  -run 'FaultMatrix|DiskFull|Runaway|AtRandomMoments|Signal|RerunsWriteNothing|Secret' . >"$log" 2>&1 || {
+  -run 'FaultMatrix|DiskFull|Runaway|AtRandomMoments|Signal|RerunsWriteNothing|Secret' ./processtest ./internal/cli >"$log" 2>&1 || {
   cat "$log"; exit 1; }
 
 echo "## Faults, by test (each fault is a subtest; a PASS is the asserted outcome)"

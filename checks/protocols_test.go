@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -143,4 +144,34 @@ func TestPasswordFileReadEveryAttempt(t *testing.T) {
 			t.Errorf("got %q, %v; want %q", got, err, want)
 		}
 	}
+}
+
+// loginCase is one way of logging in to a server: url holds %s for the
+// server's address; want is "" for ready, else what the error must say
+// (see checkVerdict).
+type loginCase struct {
+	name, url string
+	auth      AuthOptions
+	want      string
+}
+
+// checkLogins checks every case against the server at addr.
+func checkLogins(t *testing.T, addr string, tests []loginCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := mustParse(t, fmt.Sprintf(tt.url, addr), Options{Auth: tt.auth}).Check(t.Context())
+			checkVerdict(t, err, tt.want, "secret", "nope")
+		})
+	}
+}
+
+// passwordFile writes a password file, as a mounted secret holds it.
+func passwordFile(t *testing.T, password string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(path, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

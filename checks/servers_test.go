@@ -6,9 +6,6 @@ package checks
 // are slow to start are shared by the package and stopped by TestMain.
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	crand "crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -26,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 // work is this package's scratch directory, traversable by the servers
@@ -278,10 +277,6 @@ func (e *events) list() []string {
 // "initbox.test" into dir as server.crt and server.key (PEM). The
 // certificate is its own CA: server.crt is also the CA file.
 func writeCert(dir string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	if err != nil {
-		return err
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
 		Subject:      pkix.Name{CommonName: "initbox.test"},
@@ -292,10 +287,7 @@ func writeCert(dir string) error {
 		IsCA:         true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 	}
-	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
-	}
+	der, key := testcert.Issue(tmpl, nil, nil)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return err

@@ -64,6 +64,7 @@ type Event struct {
 	Ready    bool
 	Err      error  // why the target is not ready; nil when Ready
 	Detail   string // what was found, from a Detailer: "myservice.default.svc.cluster.local: 10.0.0.7"
+	Warning  string // ready, but worth a warning, from a Warner: a redirect to another host
 	Attempts int
 	Elapsed  time.Duration
 }
@@ -74,6 +75,16 @@ type Detailer interface {
 	Checker
 	CheckDetail(ctx context.Context) (detail string, err error)
 }
+
+// Warner is a Checker whose ready answer may come with a warning, as a
+// kubelet probe's result may be Warning, which counts as success.
+type Warner interface {
+	Checker
+	CheckWarn(ctx context.Context) (warning string, err error)
+}
+
+// found is what a ready attempt reports besides being ready.
+type readyInfo struct{ detail, warning string }
 
 // Waiter retries checks until they are ready or the context ends.
 type Waiter struct {
@@ -157,9 +168,9 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 	for {
 		attemptStart := time.Now()
 		res.Attempts++
-		detail, err := runAttempt(ctx, c, pol.AttemptTimeout)
+		f, err := runAttempt(ctx, c, pol.AttemptTimeout)
 		if err == nil {
-			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
 		}
 		if isFinal(err) {
@@ -167,12 +178,15 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, false
 		}
-		if ctx.Err() != nil {
+		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
-			// target's fault, so keep the last real error.
+			// target's fault, so keep the last real error. The
+			// deadline has passed; its timer may not have fired yet,
+			// and the verdict reads the cause from ctx.
 			if res.Err == nil {
 				res.Err = err
 			}
+			<-ctx.Done()
 			return res, false
 		}
 		if res.Err == nil || reason(res.Err) != reason(err) {
@@ -202,23 +216,53 @@ func (w *Waiter) report(e Event) {
 }
 
 // runAttempt runs one check under its own timeout, inside ctx.
-func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, error) {
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInfo, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var detail string
-	var err error
-	if d, ok := c.(Detailer); ok {
-		detail, err = d.CheckDetail(actx)
-	} else {
-		err = c.Check(actx)
-	}
+	f, err := attempt1(actx, c)
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two.
+	// the clock decides, not the order of the two. When the deadline was
+	// ctx's, the wait is over, not the attempt: ctx's timer may not have
+	// fired yet, so ctx.Err() alone cannot tell.
 	deadline, _ := actx.Deadline()
-	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
-		return "", &AttemptTimeoutError{After: timeout, Err: err}
+	outer, hasOuter := ctx.Deadline()
+	now := time.Now()
+	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
+	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
+		return readyInfo{}, timedOut(timeout, err)
 	}
-	return detail, err
+	return f, err
+}
+
+// attempt1 makes one attempt, asking for what a Detailer or Warner can say.
+func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
+	switch c := c.(type) {
+	case Detailer:
+		f.detail, err = c.CheckDetail(ctx)
+	case Warner:
+		f.warning, err = c.CheckWarn(ctx)
+	default:
+		err = c.Check(ctx)
+	}
+	return f, err
+}
+
+// timedOut wraps err, from an attempt that ran out of time, in an
+// *AttemptTimeoutError. For a check of gone it goes inside: what is
+// uncertain is whether the target is gone, and the timeout is why.
+func timedOut(after time.Duration, err error) error {
+	var ng *NotGoneError
+	if errors.As(err, &ng) && ng.Err != nil {
+		return &NotGoneError{Err: &AttemptTimeoutError{After: after, Err: ng.Err}}
+	}
+	return &AttemptTimeoutError{After: after, Err: err}
+}
+
+// ended reports whether ctx is done or its deadline has passed; its timer
+// may fire a moment after the clock passes the deadline.
+func ended(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && !time.Now().Before(d))
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
@@ -229,10 +273,22 @@ func timerPause(ctx context.Context, d time.Duration) bool {
 // CheckOnce makes exactly one attempt per target, all in parallel, each
 // limited by ctx. It returns nil when all are ready, else a *NotReadyError.
 func CheckOnce(ctx context.Context, targets []Checker) error {
+	return (&Waiter{}).Once(ctx, targets)
+}
+
+// Once is CheckOnce that reports each ready target to OnChange, with what
+// it found and any warning. Policy and Any do not apply.
+func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
 	for i, c := range targets {
-		wg.Go(func() { errs[i] = c.Check(ctx) })
+		wg.Go(func() {
+			start := time.Now()
+			var f readyInfo
+			if f, errs[i] = attempt1(ctx, c); errs[i] == nil {
+				w.report(Event{Target: c.String(), Ready: true, Detail: f.detail, Warning: f.warning, Attempts: 1, Elapsed: time.Since(start)})
+			}
+		})
 	}
 	wg.Wait()
 	var pending []TargetError
@@ -256,10 +312,15 @@ type TargetError struct {
 }
 
 func (e TargetError) Error() string {
-	if e.Watched {
-		return fmt.Sprintf("%s: not ready: %v", e.Target, e.Err)
+	state := "ready"
+	var ng *NotGoneError
+	if errors.As(e.Err, &ng) {
+		state = "gone"
 	}
-	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
+	if e.Watched {
+		return fmt.Sprintf("%s: not %s: %v", e.Target, state, e.Err)
+	}
+	return fmt.Sprintf("%s: not %s after %d attempt%s: %v", e.Target, state, e.Attempts, plural(e.Attempts), e.Err)
 }
 
 func (e TargetError) Unwrap() error { return e.Err }

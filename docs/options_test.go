@@ -27,6 +27,8 @@ import (
 var pagesOf = map[string][]string{
 	"wait":  {"wait.md"},
 	"check": {"wait.md"},
+	"serve": {"serve.md", "wait.md"}, // serve takes wait's targets and their options
+	"fetch": {"fetch.md", "oci.md"},
 }
 
 // flagsFrom lists, for a page, the commands whose flags it may name besides

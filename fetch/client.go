@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -24,6 +25,7 @@ import (
 // are verified against the system's roots unless told otherwise.
 type TLSOptions struct {
 	CAFile             string // PEM bundle to trust instead of the system roots
+	CertFile, KeyFile  string // client certificate and key (PEM), for servers that ask for one
 	InsecureSkipVerify bool   // accept any certificate; off unless asked for
 }
 
@@ -55,7 +57,7 @@ func (f *Fetcher) newClient() (*http.Client, error) {
 }
 
 func newTLSConfig(o TLSOptions) (*tls.Config, error) {
-	return httpopt.TLS{CAFile: o.CAFile, InsecureSkipVerify: o.InsecureSkipVerify}.Config()
+	return httpopt.TLS{CAFile: o.CAFile, CertFile: o.CertFile, KeyFile: o.KeyFile, InsecureSkipVerify: o.InsecureSkipVerify}.Config()
 }
 
 // RedirectError is a redirect initbox will not follow: a loop, or a
@@ -65,8 +67,8 @@ type RedirectError struct{ Reason string }
 func (e *RedirectError) Error() string { return e.Reason }
 
 // checkRedirect stops loops and downgrades, and keeps the user's headers
-// (often tokens) from reaching another host, as curl does with
-// Authorization. net/http already drops Authorization and Cookie there.
+// and Authorization (often tokens) from reaching another host or port, as
+// curl does with Authorization.
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return &RedirectError{fmt.Sprintf("stopped after %d redirects: a redirect loop?", len(via))}
@@ -78,16 +80,21 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 		for name := range f.header {
 			req.Header.Del(name)
 		}
+		// net/http keeps Authorization for the same host name on another
+		// port; a registry's token is for the registry alone, not for the
+		// storage it redirects blobs to.
+		req.Header.Del("Authorization")
 	}
 	return nil
 }
 
-// do sends a GET with the given header through retryablehttp: connection
-// errors, 408, 429 and 5xx (and 404/403 with RetryNotFound) are retried,
-// with a complete fresh request each time, until ctx ends. The response is
-// the first that is not retried; its status is the caller's to judge.
+// do sends a GET (or t.method) with the given header through
+// retryablehttp: connection errors, 408, 429 and 5xx (and 404/403 with
+// RetryNotFound) are retried, with a complete fresh request each time,
+// until ctx ends. The response is the first that is not retried; its
+// status is the caller's to judge.
 func (t *target) do(ctx context.Context, header http.Header) (*http.Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, t.url.String(), nil)
+	req, err := retryablehttp.NewRequestWithContext(ctx, cmp.Or(t.method, http.MethodGet), t.url.String(), nil)
 	if err != nil {
 		return nil, errors.New("bad URL")
 	}
@@ -159,9 +166,16 @@ func retryable(resp *http.Response, err error, notFound bool) (string, bool) {
 			invalid  x509.CertificateInvalidError
 			verify   *tls.CertificateVerificationError
 			record   tls.RecordHeaderError
+			op       *net.OpError
 		)
 		if errors.As(err, &redirect) || errors.As(err, &unknown) || errors.As(err, &hostname) ||
 			errors.As(err, &invalid) || errors.As(err, &verify) || errors.As(err, &record) {
+			return "", false
+		}
+		// A TLS alert from the server (crypto/tls reports it as a "remote
+		// error"): it refused the handshake, e.g. no or a wrong client
+		// certificate. Trying again changes nothing.
+		if errors.As(err, &op) && op.Op == "remote error" {
 			return "", false
 		}
 		return unwrapURLError(err).Error(), true

@@ -17,11 +17,12 @@ import (
 // target is one job on its way: where it goes, what it must hash to, and
 // the state of its attempts.
 type target struct {
-	f    *Fetcher
-	job  Job
-	url  *url.URL
-	want Sums
-	dest string // "" until the server names the file
+	f      *Fetcher
+	job    Job
+	url    *url.URL
+	method string // of the requests t.do sends; "": GET
+	want   Sums
+	dest   string // "" until the server names the file
 
 	attempts   int    // requests made
 	lastReason string // why the last attempt was retried

@@ -53,6 +53,7 @@ type archiveKind int
 const (
 	kindTar archiveKind = iota
 	kindTarGz
+	kindTarZstd
 	kindZip
 	kindGzipFile // a single gzipped file
 )
@@ -97,8 +98,10 @@ func sniff(f *os.File) (archiveKind, error) {
 			return kindTarGz, nil
 		}
 		return kindGzipFile, nil
+	case bytes.HasPrefix(head, zstdMagic):
+		return kindTarZstd, nil
 	}
-	return 0, &ArchiveError{Reason: "not a .tar, .tar.gz, .tgz, .zip or .gz file"}
+	return 0, &ArchiveError{Reason: "not a .tar, .tar.gz, .tgz, .tar.zst, .zip or .gz file"}
 }
 
 // isTar looks for the POSIX (ustar) or GNU magic in a tar header block.
@@ -174,6 +177,8 @@ func fillStage(ctx context.Context, f *os.File, kind archiveKind, stage string, 
 		err = x.zip(f)
 	case kindTarGz:
 		err = x.tarGz(f)
+	case kindTarZstd:
+		err = x.tarZstd(f)
 	default:
 		err = x.tar(f)
 	}

@@ -23,6 +23,15 @@ func (x *extractor) tarGz(f *os.File) error {
 	return x.tar(zr)
 }
 
+func (x *extractor) tarZstd(f *os.File) error {
+	zr, err := zstdReader(f)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
+	return x.tar(zr)
+}
+
 func (x *extractor) tar(r io.Reader) error {
 	tr := tar.NewReader(r)
 	for {
@@ -33,27 +42,32 @@ func (x *extractor) tar(r io.Reader) error {
 		if err != nil {
 			return &ArchiveError{Reason: "bad tar data: " + err.Error()}
 		}
-		e := entry{name: hdr.Name, mode: hdr.FileInfo().Mode(), size: hdr.Size, target: hdr.Linkname, body: tr}
-		switch hdr.Typeflag {
-		case tar.TypeReg: // the reader reports the old TypeRegA as TypeReg
-			e.kind = entryFile
-		case tar.TypeDir:
-			e.kind = entryDir
-		case tar.TypeSymlink:
-			e.kind = entrySymlink
-		case tar.TypeLink:
-			e.kind = entryHardlink
-		case tar.TypeXGlobalHeader:
-			continue
-		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-			return &ArchiveError{Entry: hdr.Name, Reason: "is a device file or FIFO"}
-		default:
-			return &ArchiveError{Entry: hdr.Name, Reason: "has an unsupported type " + string(hdr.Typeflag)}
-		}
-		if err := x.add(e); err != nil {
+		if err := x.tarEntry(tr, hdr); err != nil {
 			return err
 		}
 	}
+}
+
+// tarEntry checks and creates the tar entry hdr, whose body tr holds.
+func (x *extractor) tarEntry(tr *tar.Reader, hdr *tar.Header) error {
+	e := entry{name: hdr.Name, mode: hdr.FileInfo().Mode(), size: hdr.Size, target: hdr.Linkname, body: tr}
+	switch hdr.Typeflag {
+	case tar.TypeReg: // the reader reports the old TypeRegA as TypeReg
+		e.kind = entryFile
+	case tar.TypeDir:
+		e.kind = entryDir
+	case tar.TypeSymlink:
+		e.kind = entrySymlink
+	case tar.TypeLink:
+		e.kind = entryHardlink
+	case tar.TypeXGlobalHeader:
+		return nil
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return &ArchiveError{Entry: hdr.Name, Reason: "is a device file or FIFO"}
+	default:
+		return &ArchiveError{Entry: hdr.Name, Reason: "has an unsupported type " + string(hdr.Typeflag)}
+	}
+	return x.add(e)
 }
 
 // maxLinkTarget bounds the content of a zip symlink entry (its target).

@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -63,6 +64,8 @@ type Options struct {
 	// default they are extended attributes of the files fetched (see
 	// manifest_store.go).
 	StateDir string
+
+	OCI OCIOptions // for oci:// references
 
 	Log *slog.Logger // retries, resumptions and restarts; nil: silent
 }
@@ -157,6 +160,9 @@ type Fetcher struct {
 
 	sumsMu sync.Mutex
 	sums   map[string]*sumsFile // checksum files, fetched once per run
+
+	creds    map[string]credential // registry credentials by host, from OCIOptions.AuthFile
+	platform Platform              // of images chosen from an index
 }
 
 // New validates opts (headers, files, CA certificates) and builds a
@@ -187,6 +193,9 @@ func New(opts Options) (*Fetcher, error) {
 		return nil, err
 	}
 	if f.client, err = f.newClient(); err != nil {
+		return nil, err
+	}
+	if err := f.setupOCI(); err != nil {
 		return nil, err
 	}
 	return f, nil
@@ -240,6 +249,9 @@ func (f *Fetcher) Fetch(ctx context.Context, job Job) Result {
 }
 
 func (f *Fetcher) fetch(ctx context.Context, job Job) (Result, error) {
+	if strings.HasPrefix(job.URL, OCIScheme+"://") {
+		return f.pull(ctx, job)
+	}
 	u, err := url.Parse(job.URL)
 	if err != nil {
 		return Result{Dest: job.Dest}, usageErrorf(redact.URL(job.URL), "bad URL")
@@ -262,6 +274,7 @@ func (f *Fetcher) fetch(ctx context.Context, job Job) (Result, error) {
 	if u.Scheme == "file" {
 		return t.copyLocal(ctx)
 	}
+
 	return t.download(ctx)
 }
 

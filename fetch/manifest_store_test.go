@@ -9,6 +9,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 )
 
@@ -99,7 +100,7 @@ func TestLegacyManifestIsMigrated(t *testing.T) {
 		t.Fatal(err)
 	}
 	// What an earlier version left: the hidden file, no attribute.
-	writeFile(t, hiddenName(dest, manifestSuffix), m)
+	testfiles.File(t, hiddenName(dest, manifestSuffix), m)
 	if err := removeXattr(dest, manifestXattr); err != nil {
 		t.Fatal(err)
 	}

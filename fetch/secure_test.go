@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/initbox/initbox/internal/option"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func TestSecretsNeverLogged(t *testing.T) {
@@ -53,8 +54,8 @@ func TestSecretsNeverLogged(t *testing.T) {
 	})
 	dir := t.TempDir()
 	keyFile, tokenFile := filepath.Join(dir, "key"), filepath.Join(dir, "token")
-	writeFile(t, keyFile, []byte("s3cr3t-key\n"))
-	writeFile(t, tokenFile, []byte("tok-123"))
+	testfiles.File(t, keyFile, []byte("s3cr3t-key\n"))
+	testfiles.File(t, tokenFile, []byte("tok-123"))
 	out := filepath.Join(dir, "out")
 	f, logs := newTestFetcher(t, Options{HeaderFiles: []string{"X-Api-Key=" + keyFile}, BearerTokenFile: tokenFile})
 	base := strings.Replace(srv.URL, "http://", "http://me:hunter2@", 1)
@@ -109,7 +110,7 @@ func TestTLSVerifiedByDefault(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
-	writeFile(t, caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	testfiles.File(t, caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
 
 	f, _ := newTestFetcher(t, Options{})
 	res := f.Fetch(t.Context(), Job{URL: srv.URL + "/f", Dest: filepath.Join(dir, "a")})

@@ -26,7 +26,7 @@ func TestFetchDiskFull(t *testing.T) {
 	dir := testfs.SmallTmpfs(t, 1<<20)
 	dest := filepath.Join(dir, "model.bin")
 	old := []byte("the old model\n")
-	writeTestFile(t, dest, old)
+	testfiles.File(t, dest, old)
 	filler := fillDisk(t, dir, 768<<10)
 
 	args := []string{"fetch", "--timeout", "30s", "--sha256", testfiles.SHA256(body), "-o", dest, srv.URL + "/model.bin"}
@@ -49,7 +49,7 @@ func TestFetchExtractDiskFull(t *testing.T) {
 	srv := testfiles.Server(t, map[string][]byte{"/tool.tar.gz": archive})
 	dir := testfs.SmallTmpfs(t, 3<<20)
 	dest := filepath.Join(dir, "tool")
-	writeTestFile(t, filepath.Join(dest, "VERSION"), []byte("1.0\n"))
+	testfiles.File(t, filepath.Join(dest, "VERSION"), []byte("1.0\n"))
 	filler := fillDisk(t, dir, 2<<20)
 
 	args := []string{"fetch", "--timeout", "30s", "--extract", "-o", dest, srv.URL + "/tool.tar.gz"}
@@ -81,18 +81,8 @@ func assertDiskFull(t *testing.T, dest string, args []string) {
 func fillDisk(t *testing.T, dir string, n int) string {
 	t.Helper()
 	path := filepath.Join(dir, "filler")
-	writeTestFile(t, path, make([]byte, n))
+	testfiles.File(t, path, make([]byte, n))
 	return path
-}
-
-func writeTestFile(t *testing.T, path string, data []byte) {
-	t.Helper()
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(path, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // assertNames checks that dir holds exactly the names given: no partial

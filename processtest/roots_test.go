@@ -1,9 +1,6 @@
 package processtest
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -20,7 +17,7 @@ import (
 	"time"
 
 	"github.com/initbox/initbox/internal/cli"
-	"golang.org/x/crypto/x509roots/fallback/bundle"
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 // TestFallbackRootsWithoutSystemRoots runs initbox where the system has no
@@ -50,20 +47,10 @@ func TestFallbackRootsWithoutSystemRoots(t *testing.T) {
 // embedded root named cn, signed by a key of its own.
 func forgedCert(t *testing.T, cn string) tls.Certificate {
 	t.Helper()
-	var root *x509.Certificate
-	for r := range bundle.Roots() {
-		if c, err := x509.ParseCertificate(r.Certificate); err == nil && c.Subject.CommonName == cn {
-			root = c
-		}
-	}
+	root := testcert.PublicRoot(cn)
 	if root == nil {
 		t.Fatalf("no root %q in the bundle", cn)
 	}
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	root.PublicKey = &key.PublicKey // CreateCertificate wants the signer's key
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
 		Subject:      pkix.Name{CommonName: "forged"},
@@ -71,9 +58,6 @@ func forgedCert(t *testing.T, cn string) tls.Certificate {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(time.Hour),
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, root, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der, key := testcert.Issue(tmpl, root, nil)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

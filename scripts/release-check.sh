@@ -23,5 +23,11 @@ if [[ $want != "$got" ]]; then
 fi
 n=$(wc -l <<<"$want")
 bin=$(ls -d dist/initbox_linux_amd64*/initbox)
-"$bin" version
+out=$("$bin" version)
+echo "$out"
+# "dev" would mean the ldflags' -X names a variable that is not there.
+if [[ $out == "initbox dev "* ]]; then
+  echo "release-check: the version is not stamped: check the -X path in .goreleaser.yaml" >&2
+  exit 1
+fi
 echo "release-check: $n files verified against dist/SHA256SUMS"

@@ -47,6 +47,14 @@ k8s_examples() {
   (cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
 }
 
+# Conformance: initbox's HTTP check next to the kubelet's own prober
+# (k8s.io/kubernetes, its own test-only module), and its DNS check next to
+# glibc's getaddrinfo in a network namespace (needs root; a failure under
+# CI=true when it cannot run).
+conformance() {
+  (cd internal/conformance && go vet ./... && go test -count=1 ./...)
+}
+
 # k8s:// targets against a real control plane (etcd, kube-apiserver with
 # RBAC, kube-controller-manager) that scripts/kube/up.sh starts in its own
 # network namespace. The test binary is built here and run inside that
@@ -96,10 +104,16 @@ stage unit unit_tests
 # Every fuzz target for a bounded time, from its seed corpus in testdata/fuzz.
 stage fuzz env FUZZTIME="${FUZZTIME:-15s}" scripts/fuzz.sh
 stage k8s-examples k8s_examples
+stage conformance conformance
 stage k8s-targets k8s_targets
 stage e2e e2e_tests
 # GoReleaser's snapshot of every release binary, its checksums verified.
 stage release scripts/release-check.sh
+# One real Kubernetes cluster (etcd, control plane, containerd, kubelet,
+# kube-proxy, CoreDNS) inside a network namespace of its own, built from the
+# Go module proxy and cached (/var/cache/initbox/kube; cold ~6-12 min), up
+# once for every test that needs it and torn down on every exit path.
+stage kube scripts/kube/test.sh
 
 if ((${#failed[@]} > 0)); then
   echo "FAILED stages: ${failed[*]}" >&2

@@ -4,9 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/initbox/initbox/internal/termlog"
 )
 
 // Main runs one initbox command line and returns the process's exit code;
@@ -14,26 +18,40 @@ import (
 // When the command succeeded and a "-- COMMAND" followed it, Main replaces
 // the process with that command and returns only if that fails.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	code, argv := Run(ctx, args, stdout, stderr)
+	e, code, argv := run(ctx, args, stdout, stderr)
 	if argv == nil {
 		return code
 	}
-	return execAfter(ctx, argv, stderr)
+	code = execAfter(ctx, argv, e.rec, stderr)
+	e.writeTermination(code) // reached only if the command did not run
+	return code
 }
 
 // Run is Main without the exec, for running the CLI in-process: it returns
 // the exit code and, when the command succeeded and a "-- COMMAND"
 // followed it, the command that Main would replace the process with.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []string) {
+	_, code, argv := run(ctx, args, stdout, stderr)
+	return code, argv
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*env, int, []string) {
 	args, command := splitCommand(args)
-	e := &env{stdout: stdout, stderr: stderr, command: command}
+	e := &env{stdout: stdout, stderr: stderr, args: args, command: command}
+	e.rec = termlog.NewRecorder(slog.DiscardHandler) // until the flags say more
+	e.log = slog.New(e.rec)
 	err := newApp(e).RunContext(ctx, args)
 	code := exitCode(err)
 	if code != ExitOK {
 		e.reportError(err)
-		return code, nil
+		e.writeTermination(code)
+		return e, code, nil
 	}
-	return code, e.command // run's may come from its file
+	if e.command == nil {
+		// With a command to exec, the message is the command's to write.
+		e.writeTermination(code)
+	}
+	return e, code, e.command // run's may come from its file
 }
 
 // commands are initbox's commands, in the order --help lists them: each
@@ -44,6 +62,7 @@ var commands = []func(*env) *cli.Command{
 	checkCommand,
 	fetchCommand,
 	renderCommand,
+	serveCommand,
 	runCommand,
 	versionCommand,
 }
@@ -57,7 +76,7 @@ func newApp(e *env) *cli.App {
 			"Exit codes: 0 success, 1 failure, 2 usage error, 124 timed out, 130/143 interrupted.",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
-		Flags:     globalFlags(),
+		Flags:     withEnv(globalFlags()),
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
@@ -81,12 +100,20 @@ func newApp(e *env) *cli.App {
 		cmd := build(e)
 		app.Commands = append(app.Commands, cmd)
 		cmd.OnUsageError = onUsageError
+		if !slices.Contains(envFreeCommands, cmd.Name) {
+			cmd.Flags = withEnv(cmd.Flags)
+		}
 		// The global flags work after the command too: "initbox wait -q".
-		cmd.Flags = append(cmd.Flags, globalFlags()...)
+		cmd.Flags = append(cmd.Flags, withEnv(globalFlags())...)
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 	}
 	return app
+}
+
+// action runs a command's function with what it may touch of the process.
+func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {
+	return func(c *cli.Context) error { return run(c, e) }
 }
 
 // commandNames lists the commands for messages: "wait, check or version".
@@ -109,7 +136,8 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json", EnvVars: []string{"INITBOX_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only", EnvVars: []string{"INITBOX_QUIET"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
+		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only"},
+		terminationFlag(),
 	}
 }

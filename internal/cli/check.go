@@ -26,16 +26,16 @@ func checkCommand(e *env) *cli.Command {
 		Description: "Makes exactly one attempt per target, in parallel, and says nothing on success.\n\n" +
 			targetExamples + "\n\n" + checkExamples,
 		Flags: append([]cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt", EnvVars: []string{"INITBOX_TIMEOUT"}},
-			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready", EnvVars: []string{"INITBOX_ANY"}},
+			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt"},
+			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready"},
+			goneFlag(),
 		}, targetFlags()...),
-		Action: func(c *cli.Context) error {
-			return runCheck(c, e)
-		},
+		Action: e.action(runCheck),
 	}
 }
 
 func runCheck(c *cli.Context, e *env) error {
+	e.gone = c.Bool("gone")
 	targets, err := parseTargets(c)
 	if err != nil {
 		return err
@@ -47,7 +47,8 @@ func runCheck(c *cli.Context, e *env) error {
 	ctx, cancel := context.WithTimeout(sigCtx, c.Duration("timeout"))
 	defer cancel()
 	var nr *checks.NotReadyError
-	if !errors.As(checks.CheckOnce(ctx, targets), &nr) {
+	once := &checks.Waiter{OnChange: e.logWarning}
+	if !errors.As(once.Once(ctx, targets), &nr) {
 		return nil
 	}
 	if c.Bool("any") && len(nr.Targets) < len(targets) {
@@ -57,10 +58,10 @@ func runCheck(c *cli.Context, e *env) error {
 		return cause // interrupted
 	}
 	for _, t := range nr.Targets {
-		e.log.Error("not ready", "target", t.Target, "error", t.Err.Error())
+		e.log.Error("not "+e.state(), "target", t.Target, "error", t.Err.Error())
 		e.hints.print(e, t.Err)
 	}
 	// Not wrapped: a check cut off by its --timeout is unhealthy (1), not
 	// timed out (124).
-	return loggedErr(kindFailed, fmt.Errorf("not ready: %v", nr))
+	return loggedErr(kindFailed, fmt.Errorf("not %s: %v", e.state(), nr))
 }

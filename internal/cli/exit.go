@@ -33,6 +33,8 @@ const (
 //	context.DeadlineExceeded in the chain          124
 //	*failure of kindTimeout                        124
 //	*failure of kindNotExecutable, kindNotFound    126, 127
+//	*childExit (a step of run that is a command)   its status; 128+N if
+//	                                               killed by signal N
 //	anything else (*failure of kindFailed too)     1
 //
 // Usage errors are *usageError here, and any library error with a
@@ -40,9 +42,10 @@ const (
 // SyntaxError): the libraries say what is wrong, this says what it costs.
 func exitCode(err error) int {
 	var (
-		sig  *signalError
-		f    *failure
-		step *stepError
+		sig   *signalError
+		f     *failure
+		step  *stepError
+		child *childExit
 	)
 	switch {
 	case err == nil:
@@ -60,6 +63,10 @@ func exitCode(err error) int {
 		return ExitTimeout
 	case errors.As(err, &f):
 		return kindCodes[f.kind]
+	case errors.As(err, &child) && child.signal != 0:
+		return 128 + int(child.signal) // as a shell reports it
+	case errors.As(err, &child):
+		return child.status
 	default:
 		return ExitFailed
 	}
@@ -96,6 +103,17 @@ func (e *failure) Unwrap() error { return e.err }
 // loggedErr marks err as logged by the command already: reportError adds
 // nothing, and exitCode still sees what err is.
 func loggedErr(k kind, err error) error { return &failure{kind: k, err: err, logged: true} }
+
+// childExit is how a command that initbox ran as a child ended: its exit
+// status, or the signal that killed it, becomes initbox's, as a shell
+// passes a command's on.
+type childExit struct {
+	status int
+	signal syscall.Signal
+	err    error
+}
+
+func (e *childExit) Error() string { return e.err.Error() }
 
 // usageError is a mistake on the command line, found before any work.
 type usageError struct{ err error }

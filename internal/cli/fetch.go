@@ -26,7 +26,7 @@ const fetchExamples = `Examples:
    initbox fetch --extract -o /opt/tool https://example.com/tool-1.2.tar.gz
    initbox fetch https://example.com/app.conf=/etc/app/app.conf https://example.com/ca.pem=/etc/app/ca.pem
    initbox fetch --bearer-token-file /var/run/secrets/token -o /data/x.bin https://api.internal/x.bin
-   initbox fetch -o /shared/config.json http://config:8080/config.json -- /app/server`
+   initbox fetch -o /shared/config.json http://config:8080/config.json -- /app/server` + ociExamples
 
 func fetchCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -38,38 +38,43 @@ func fetchCommand(e *env) *cli.Command {
 			"With a checksum, a file already right on disk is skipped without any request; without\n" +
 			"one, a manifest beside the file makes the re-run a conditional request (304: nothing\n" +
 			"written). Cut-off downloads resume (Range + If-Range); connection errors, 408, 429 and\n" +
-			"5xx are retried until --timeout. URLs: http://, https://, file:///path. Proxies from\n" +
+			"5xx are retried until --timeout. URLs: http://, https://, file:///path, and\n" +
+			"oci://REGISTRY/REPO:TAG (artifacts and images from OCI registries, into -o DIR). Proxies from\n" +
 			"HTTP_PROXY, HTTPS_PROXY and NO_PROXY are used, as curl does.\n\n" + fetchExamples,
-		Flags: fetchFlags(),
-		Action: func(c *cli.Context) error {
-			return runFetch(c, e)
-		},
+		Flags:  fetchFlags(),
+		Action: e.action(runFetch),
 	}
 }
 
 func fetchFlags() []cli.Flag {
+	return append(httpFetchFlags(), ociFlags()...)
+}
+
+func httpFetchFlags() []cli.Flag {
 	out, verify, net, tlsCat := "Output", "Verification", "Network", "TLS"
 	return []cli.Flag{
-		&cli.StringFlag{Category: out, Name: "output", Aliases: []string{"o"}, Usage: "write the (one) URL to FILE", EnvVars: []string{"INITBOX_OUTPUT"}},
-		&cli.StringFlag{Category: out, Name: "dir", Usage: "write each URL into DIR, named after the URL's path (or Content-Disposition when the path has no name)", EnvVars: []string{"INITBOX_DIR"}},
-		&cli.StringFlag{Category: out, Name: "mode", Value: "0644", Usage: "permissions of the files written, in octal", EnvVars: []string{"INITBOX_MODE"}},
-		&cli.BoolFlag{Category: out, Name: "extract", Usage: "unpack .tar, .tar.gz, .tgz, .zip (into a directory) or .gz (into a file)", EnvVars: []string{"INITBOX_EXTRACT"}},
-		&cli.StringFlag{Category: out, Name: "extract-max-size", Value: "4GiB", Usage: "refuse an archive that unpacks to more than this", EnvVars: []string{"INITBOX_EXTRACT_MAX_SIZE"}},
-		&cli.IntFlag{Category: out, Name: "extract-max-files", Value: fetch.DefaultExtractFiles, Usage: "refuse an archive with more entries than this", EnvVars: []string{"INITBOX_EXTRACT_MAX_FILES"}},
-		&cli.StringSliceFlag{Category: verify, Name: "sha256", Usage: "expected SHA-256 (hex); repeat once per URL, in order; - for none", EnvVars: []string{"INITBOX_SHA256"}},
-		&cli.StringSliceFlag{Category: verify, Name: "sha512", Usage: "expected SHA-512 (hex); repeat once per URL, in order; - for none", EnvVars: []string{"INITBOX_SHA512"}},
-		&cli.StringFlag{Category: verify, Name: "checksum-url", Usage: "a sha256sum/sha512sum-format file listing the files' names (http(s):// or file://)", EnvVars: []string{"INITBOX_CHECKSUM_URL"}},
-		&cli.StringFlag{Category: verify, Name: "max-size", Value: "0", Usage: "refuse a download larger than this, e.g. 500MiB (0: no limit)", EnvVars: []string{"INITBOX_MAX_SIZE"}},
-		&cli.DurationFlag{Category: net, Name: "timeout", Value: defaultFetchTimeout, Usage: "give up after this long, retries included (0: never); exit 124", EnvVars: []string{"INITBOX_TIMEOUT"}},
-		&cli.DurationFlag{Category: net, Name: "stall-timeout", Value: fetch.DefaultStallTimeout, Usage: "abandon an attempt that receives nothing this long, and resume", EnvVars: []string{"INITBOX_STALL_TIMEOUT"}},
-		&cli.IntFlag{Category: net, Name: "parallel", Value: fetch.DefaultParallel, Usage: "downloads at once", EnvVars: []string{"INITBOX_PARALLEL"}},
-		&cli.BoolFlag{Category: net, Name: "retry-not-found", Usage: "also retry 404 and 403 until --timeout: a file not published yet", EnvVars: []string{"INITBOX_RETRY_NOT_FOUND"}},
-		&cli.StringSliceFlag{Category: net, Name: "header", Usage: `request header "Name: value" (repeatable)`, EnvVars: []string{"INITBOX_HEADER"}},
-		&cli.StringSliceFlag{Category: net, Name: "header-file", Usage: `header whose value is read from a file: "X-Api-Key=/var/run/secrets/key" (repeatable)`, EnvVars: []string{"INITBOX_HEADER_FILE"}},
-		&cli.StringFlag{Category: net, Name: "bearer-token-file", Usage: `send "Authorization: Bearer <the file's content>"`, EnvVars: []string{"INITBOX_BEARER_TOKEN_FILE"}},
-		&cli.DurationFlag{Category: net, Name: "progress-interval", Value: 5 * time.Second, Usage: "when stderr is not a terminal, log progress this often (0: never)", EnvVars: []string{"INITBOX_PROGRESS_INTERVAL"}},
-		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust", EnvVars: []string{"INITBOX_CA_FILE"}},
-		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe)", EnvVars: []string{"INITBOX_INSECURE_SKIP_VERIFY"}},
+		&cli.StringFlag{Category: out, Name: "output", Aliases: []string{"o"}, Usage: "write the (one) URL to FILE"},
+		&cli.StringFlag{Category: out, Name: "dir", Usage: "write each URL into DIR, named after the URL's path (or Content-Disposition when the path has no name)"},
+		&cli.StringFlag{Category: out, Name: "mode", Value: "0644", Usage: "permissions of the files written, in octal"},
+		&cli.BoolFlag{Category: out, Name: "extract", Usage: "unpack .tar, .tar.gz, .tgz, .zip (into a directory) or .gz (into a file)"},
+		&cli.StringFlag{Category: out, Name: "extract-max-size", Value: "4GiB", Usage: "refuse an archive that unpacks to more than this"},
+		&cli.IntFlag{Category: out, Name: "extract-max-files", Value: fetch.DefaultExtractFiles, Usage: "refuse an archive with more entries than this"},
+		&cli.StringSliceFlag{Category: verify, Name: "sha256", Usage: "expected SHA-256 (hex); repeat once per URL, in order; - for none"},
+		&cli.StringSliceFlag{Category: verify, Name: "sha512", Usage: "expected SHA-512 (hex); repeat once per URL, in order; - for none"},
+		&cli.StringFlag{Category: verify, Name: "checksum-url", Usage: "a sha256sum/sha512sum-format file listing the files' names (http(s):// or file://)"},
+		&cli.StringFlag{Category: verify, Name: "max-size", Value: "0", Usage: "refuse a download larger than this, e.g. 500MiB (0: no limit)"},
+		&cli.DurationFlag{Category: net, Name: "timeout", Value: defaultFetchTimeout, Usage: "give up after this long, retries included (0: never); exit 124"},
+		&cli.DurationFlag{Category: net, Name: "stall-timeout", Value: fetch.DefaultStallTimeout, Usage: "abandon an attempt that receives nothing this long, and resume"},
+		&cli.IntFlag{Category: net, Name: "parallel", Value: fetch.DefaultParallel, Usage: "downloads at once, and blobs at once within an oci:// pull"},
+		&cli.BoolFlag{Category: net, Name: "retry-not-found", Usage: "also retry 404 and 403 until --timeout: a file not published yet"},
+		&cli.StringSliceFlag{Category: net, Name: "header", Usage: `request header "Name: value" (repeatable)`},
+		&cli.StringSliceFlag{Category: net, Name: "header-file", Usage: `header whose value is read from a file: "X-Api-Key=/var/run/secrets/key" (repeatable)`},
+		&cli.StringFlag{Category: net, Name: "bearer-token-file", Usage: `send "Authorization: Bearer <the file's content>"`},
+		&cli.DurationFlag{Category: net, Name: "progress-interval", Value: 5 * time.Second, Usage: "when stderr is not a terminal, log progress this often (0: never)"},
+		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust"},
+		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe)"},
+		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for servers that ask for one (mutual TLS); with --key"},
+		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)"},
 	}
 }
 
@@ -130,7 +135,7 @@ func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 			// Say what cancelled it, not "context canceled".
 			text = strings.Replace(text, context.Canceled.Error(), sig.Error(), 1)
 		}
-		attrs := []any{"url", r.URL, "error", text}
+		attrs := []any{"url", r.URL, "error", text + ociHint(r.Err)}
 		if r.Dest != "" {
 			attrs = append(attrs, "file", r.Dest)
 		}

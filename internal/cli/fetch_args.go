@@ -26,6 +26,9 @@ func parseFetch(c *cli.Context) ([]fetch.Job, fetch.Options, error) {
 	if opts, err = fetchOptions(c); err != nil {
 		return nil, opts, err
 	}
+	if opts.OCI, err = ociOptions(c, jobs); err != nil {
+		return nil, opts, err
+	}
 	if err := fetch.Check(jobs, opts.Extract); err != nil {
 		return nil, opts, err
 	}
@@ -120,12 +123,13 @@ func fetchOptions(c *cli.Context) (fetch.Options, error) {
 		Headers:         c.StringSlice("header"),
 		HeaderFiles:     c.StringSlice("header-file"),
 		BearerTokenFile: c.String("bearer-token-file"),
-		TLS:             fetch.TLSOptions{CAFile: c.String("ca-file"), InsecureSkipVerify: c.Bool("insecure-skip-verify")},
-		RetryNotFound:   c.Bool("retry-not-found"),
-		StallTimeout:    c.Duration("stall-timeout"),
-		Parallel:        c.Int("parallel"),
-		Extract:         c.Bool("extract"),
-		Limits:          fetch.Limits{MaxFiles: c.Int("extract-max-files")},
+		TLS: fetch.TLSOptions{CAFile: c.String("ca-file"), InsecureSkipVerify: c.Bool("insecure-skip-verify"),
+			CertFile: c.String("cert"), KeyFile: c.String("key")},
+		RetryNotFound: c.Bool("retry-not-found"),
+		StallTimeout:  c.Duration("stall-timeout"),
+		Parallel:      c.Int("parallel"),
+		Extract:       c.Bool("extract"),
+		Limits:        fetch.Limits{MaxFiles: c.Int("extract-max-files")},
 	}
 	var err error
 	if o.MaxSize, err = parseSize("--max-size", c.String("max-size")); err != nil {

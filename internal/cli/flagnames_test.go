@@ -44,7 +44,7 @@ func TestEveryOptionHasAFlag(t *testing.T) {
 // they name options (internal/option), and flags.go says which flag.
 func TestLibrariesNameNoFlags(t *testing.T) {
 	flag := regexp.MustCompile(`(^|[\s("'/,])--[a-z]`)
-	for _, dir := range []string{"checks", "fetch", "render", "internal/httpopt", "internal/option", "internal/atomicfile", "internal/redact"} {
+	for _, dir := range []string{"checks", "fetch", "render", "internal/httpopt", "internal/option", "internal/atomicfile", "internal/redact", "internal/spec", "internal/sleep"} {
 		files, _ := filepath.Glob(filepath.Join("..", "..", dir, "*.go"))
 		for _, path := range files {
 			if strings.HasSuffix(path, "_test.go") {

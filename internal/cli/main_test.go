@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/initbox/initbox/internal/cli"
 	"github.com/initbox/initbox/internal/testutil/clitest"
+	"github.com/initbox/initbox/internal/testutil/faults"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -42,6 +42,9 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 		{"nothing after --", []string{"wait", "tcp://db:1", "--"}, `nothing after "--"`},
 		{"interval above max", []string{"wait", "--interval", "2s", "tcp://db:1"}, "--max-interval"},
 		{"bad DNS type", []string{"wait", "--dns-type", "PTRX", "dns://db"}, "PTRX"},
+		{"bad DNS resolver", []string{"check", "--dns-resolver", "bionic", "dns://db"}, `--dns-resolver "bionic"`},
+		{"bad redirects", []string{"check", "--redirects", "some", "http://app/"}, `--redirects "some"`},
+		{"two redirect flags", []string{"check", "--redirects", "none", "--follow-redirects", "http://app/"}, "--follow-redirects"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -64,17 +67,12 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 
 func TestWaitTimesOutWith124AndNamesEachTarget(t *testing.T) {
 	refused := testnet.NewLate(t)
-	up, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer up.Close()
-	go testnet.AcceptAndClose(up)
+	up := faults.AcceptClose(t)
 	srv := httptest.NewServer(http.NotFoundHandler())
 	defer srv.Close()
 
 	code, argv, stdout, stderr := runInitbox(t, "wait", "--timeout", "400ms",
-		"tcp://"+refused.Addr, "tcp://"+up.Addr().String(), srv.URL+"/ready", "--", "true")
+		"tcp://"+refused.Addr, "tcp://"+up, srv.URL+"/ready", "--", "true")
 	if code != cli.ExitTimeout {
 		t.Fatalf("exit %d, want %d; stderr:\n%s", code, cli.ExitTimeout, stderr)
 	}

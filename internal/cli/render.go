@@ -39,33 +39,31 @@ func renderCommand(e *env) *cli.Command {
 		UsageText:   "initbox render [options] TEMPLATE... [-- COMMAND [ARG...]]",
 		Description: "Renders every template in memory first; then writes each changed output through a\ntemp file and a rename. Without -o or --output-dir, output goes to stdout.\n\n" + renderExamples,
 		Flags:       renderFlags(),
-		Action: func(c *cli.Context) error {
-			return runRender(c, e)
-		},
+		Action:      e.action(runRender),
 	}
 }
 
 func renderFlags() []cli.Flag {
 	out, data, check, syntax := "Output", "Data", "Checks", "Syntax"
 	return []cli.Flag{
-		&cli.StringFlag{Category: out, Name: "output", Aliases: []string{"o"}, Usage: `output file for the one TEMPLATE ("-": stdout)`, EnvVars: []string{"INITBOX_OUTPUT"}},
-		&cli.StringFlag{Category: out, Name: "input-dir", Usage: "render every template in this directory tree", EnvVars: []string{"INITBOX_INPUT_DIR"}},
-		&cli.StringFlag{Category: out, Name: "output-dir", Usage: "write outputs here, at the templates' relative paths", EnvVars: []string{"INITBOX_OUTPUT_DIR"}},
-		&cli.StringSliceFlag{Category: out, Name: "include", Usage: "with --input-dir: only files matching this glob (a pattern without / matches base names; repeatable)", EnvVars: []string{"INITBOX_INCLUDE"}},
-		&cli.StringSliceFlag{Category: out, Name: "exclude", Usage: "with --input-dir: skip files matching this glob (repeatable)", EnvVars: []string{"INITBOX_EXCLUDE"}},
-		&cli.StringFlag{Category: out, Name: "trim-suffix", Usage: "cut this suffix from output names, e.g. .tmpl", EnvVars: []string{"INITBOX_TRIM_SUFFIX"}},
-		&cli.StringFlag{Category: out, Name: "max-output", Value: "64MiB", Usage: "fail a template whose output, or any value it builds, grows larger than this (0: no limit)", EnvVars: []string{"INITBOX_MAX_OUTPUT"}},
-		&cli.StringFlag{Category: out, Name: "chmod", Usage: "mode of the outputs, octal (default: an existing file's, 0644 for new files)", EnvVars: []string{"INITBOX_CHMOD"}},
-		&cli.StringSliceFlag{Category: data, Name: "data", Usage: "NAME=PATH: a .json, .yaml or text file, or a directory (a mounted ConfigMap), as .NAME (repeatable)", EnvVars: []string{"INITBOX_DATA"}},
-		&cli.StringSliceFlag{Category: data, Name: "allow-dir", Usage: "directory the file function may read (repeatable; default: none)", EnvVars: []string{"INITBOX_ALLOW_DIR"}},
-		&cli.BoolFlag{Category: check, Name: "check", Usage: "write nothing; exit 1 if any output would change", EnvVars: []string{"INITBOX_CHECK"}},
-		&cli.BoolFlag{Category: check, Name: "diff", Usage: "write nothing; print a unified diff of what would change to stdout (values of variables named like secrets, *PASSWORD*, *TOKEN*, *KEY*…, and URL passwords show as xxxxx)", EnvVars: []string{"INITBOX_DIFF"}},
-		&cli.StringFlag{Category: check, Name: "validate", Usage: `command run on each changed output before it is moved into place; {} is the file, e.g. "nginx -t -c {}"`, EnvVars: []string{"INITBOX_VALIDATE"}},
-		&cli.DurationFlag{Category: check, Name: "timeout", Value: time.Minute, Usage: "give up after this long (0: never); exit 124", EnvVars: []string{"INITBOX_TIMEOUT"}},
-		&cli.BoolFlag{Category: syntax, Name: "envsubst", Usage: "replace ${VAR}, ${VAR:-default}, ${VAR:?error} of set variables instead of Go templates; $VAR stays", EnvVars: []string{"INITBOX_ENVSUBST"}},
-		&cli.StringSliceFlag{Category: syntax, Name: "envsubst-prefix", Usage: "with --envsubst: only touch variables with this prefix (repeatable)", EnvVars: []string{"INITBOX_ENVSUBST_PREFIX"}},
-		&cli.StringFlag{Category: syntax, Name: "left-delim", Value: "{{", Usage: "left template delimiter", EnvVars: []string{"INITBOX_LEFT_DELIM"}},
-		&cli.StringFlag{Category: syntax, Name: "right-delim", Value: "}}", Usage: "right template delimiter", EnvVars: []string{"INITBOX_RIGHT_DELIM"}},
+		&cli.StringFlag{Category: out, Name: "output", Aliases: []string{"o"}, Usage: `output file for the one TEMPLATE ("-": stdout)`},
+		&cli.StringFlag{Category: out, Name: "input-dir", Usage: "render every template in this directory tree"},
+		&cli.StringFlag{Category: out, Name: "output-dir", Usage: "write outputs here, at the templates' relative paths"},
+		&cli.StringSliceFlag{Category: out, Name: "include", Usage: "with --input-dir: only files matching this glob (a pattern without / matches base names; repeatable)"},
+		&cli.StringSliceFlag{Category: out, Name: "exclude", Usage: "with --input-dir: skip files matching this glob (repeatable)"},
+		&cli.StringFlag{Category: out, Name: "trim-suffix", Usage: "cut this suffix from output names, e.g. .tmpl"},
+		&cli.StringFlag{Category: out, Name: "max-output", Value: "64MiB", Usage: "fail a template whose output, or any value it builds, grows larger than this (0: no limit)"},
+		&cli.StringFlag{Category: out, Name: "chmod", Usage: "mode of the outputs, octal (default: an existing file's, 0644 for new files)"},
+		&cli.StringSliceFlag{Category: data, Name: "data", Usage: "NAME=PATH: a .json, .yaml or text file, or a directory (a mounted ConfigMap), as .NAME (repeatable)"},
+		&cli.StringSliceFlag{Category: data, Name: "allow-dir", Usage: "directory the file function may read (repeatable; default: none)"},
+		&cli.BoolFlag{Category: check, Name: "check", Usage: "write nothing; exit 1 if any output would change"},
+		&cli.BoolFlag{Category: check, Name: "diff", Usage: "write nothing; print a unified diff of what would change to stdout (values of variables named like secrets, *PASSWORD*, *TOKEN*, *KEY*…, and URL passwords show as xxxxx)"},
+		&cli.StringFlag{Category: check, Name: "validate", Usage: `command run on each changed output before it is moved into place; {} is the file, e.g. "nginx -t -c {}"`},
+		&cli.DurationFlag{Category: check, Name: "timeout", Value: time.Minute, Usage: "give up after this long (0: never); exit 124"},
+		&cli.BoolFlag{Category: syntax, Name: "envsubst", Usage: "replace ${VAR}, ${VAR:-default}, ${VAR:?error} of set variables instead of Go templates; $VAR stays"},
+		&cli.StringSliceFlag{Category: syntax, Name: "envsubst-prefix", Usage: "with --envsubst: only touch variables with this prefix (repeatable)"},
+		&cli.StringFlag{Category: syntax, Name: "left-delim", Value: "{{", Usage: "left template delimiter"},
+		&cli.StringFlag{Category: syntax, Name: "right-delim", Value: "}}", Usage: "right template delimiter"},
 	}
 }
 
@@ -238,18 +236,6 @@ func renderOptions(c *cli.Context) (render.Options, error) {
 func has(m map[string]any, k string) bool {
 	_, ok := m[k]
 	return ok
-}
-
-// environ is the process environment as a map: render reads only what it
-// is given.
-func environ() map[string]string {
-	env := map[string]string{}
-	for _, kv := range os.Environ() {
-		if k, v, ok := strings.Cut(kv, "="); ok {
-			env[k] = v
-		}
-	}
-	return env
 }
 
 func writeOptions(c *cli.Context, jobs []render.Job, e *env) (render.WriteOptions, error) {

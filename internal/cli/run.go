@@ -50,9 +50,7 @@ func runCommand(e *env) *cli.Command {
 			&cli.BoolFlag{Name: "dry-run", Usage: "validate, then print the plan on stdout and stop"},
 			&cli.BoolFlag{Name: "schema", Usage: "print the JSON Schema of the file on stdout and stop"},
 		},
-		Action: func(c *cli.Context) error {
-			return runSpec(c, e)
-		},
+		Action: e.action(runSpec),
 	}
 }
 

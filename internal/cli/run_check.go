@@ -118,7 +118,7 @@ func (v *validation) step(s *spec.Step) {
 func validateCommand(s *spec.Step, validator func(*cli.Context, *env) error) error {
 	e := &env{stdout: io.Discard, stderr: io.Discard, log: slog.New(slog.DiscardHandler)}
 	cmd := stepCommands(e)[s.Kind]
-	cmd.Action = func(c *cli.Context) error { return validator(c, e) }
+	cmd.Action = e.action(validator)
 	return stepApp(e, cmd).Run(stepArgv(s))
 }
 

@@ -69,17 +69,13 @@ func (r *runner) step(ctx context.Context, s *spec.Step) int {
 	log := r.e.log.With("step", s.Label())
 	log.Info("starting", "command", spec.ShellQuote(planArgv(s)))
 	start := time.Now()
-	var (
-		err  error
-		code int
-	)
+	var err error
 	if s.Kind == execKind {
-		code, err = r.child(ctx, s)
+		err = r.child(ctx, s)
 	} else {
 		err = r.command(ctx, s, log)
-		code = exitCode(err)
 	}
-	res := &result{code: code, elapsed: time.Since(start)}
+	res := &result{code: exitCode(err), elapsed: time.Since(start)}
 	res.state = stateOf(ctx, res.code)
 	took := res.elapsed.Round(time.Millisecond).String()
 	if res.code == ExitOK {
@@ -103,7 +99,7 @@ func stateOf(ctx context.Context, code int) string {
 		return "cancelled"
 	case code == ExitTimeout:
 		return "timed out"
-	case code == 128+int(syscall.SIGTERM) || code == 128+int(syscall.SIGINT):
+	case code == ExitSIGTERM || code == ExitSIGINT:
 		return "interrupted"
 	}
 	return "failed"
@@ -152,7 +148,7 @@ func (r *runner) group(ctx context.Context, g *spec.Step) int {
 // child runs an exec step that is not the last: its output is the run's,
 // SIGTERM reaches it when initbox gets one or its timeout passes, and its
 // exit status becomes the run's if it fails (as a shell's would).
-func (r *runner) child(ctx context.Context, s *spec.Step) (int, error) {
+func (r *runner) child(ctx context.Context, s *spec.Step) error {
 	if o, ok := s.Option("timeout"); ok {
 		d, _ := time.ParseDuration(o.Values[0].Text)
 		if d > 0 {
@@ -168,21 +164,21 @@ func (r *runner) child(ctx context.Context, s *spec.Step) (int, error) {
 	cmd.WaitDelay = 10 * time.Second // then SIGKILL
 	err := cmd.Run()
 	if cause := context.Cause(ctx); cause != nil && err != nil {
-		return exitCode(cause), cause
+		return cause
 	}
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
-		return ExitOK, nil
+		return nil
 	case errors.As(err, &ee) && ee.ExitCode() >= 0:
-		return ee.ExitCode(), fmt.Errorf("%s exited with status %d", argv[0], ee.ExitCode())
+		return &childExit{status: ee.ExitCode(), err: fmt.Errorf("%s exited with status %d", argv[0], ee.ExitCode())}
 	case errors.As(err, &ee):
 		sig := ee.Sys().(syscall.WaitStatus).Signal()
-		return 128 + int(sig), fmt.Errorf("%s was killed by %v", argv[0], sig)
+		return &childExit{signal: sig, err: fmt.Errorf("%s was killed by %v", argv[0], sig)}
 	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, os.ErrNotExist):
-		return ExitNotFound, fmt.Errorf("cannot run %s: %w", argv[0], err)
+		return &failure{kind: kindNotFound, err: fmt.Errorf("cannot run %s: %w", argv[0], err)}
 	}
-	return ExitNotExecutable, fmt.Errorf("cannot run %s: %w", argv[0], err)
+	return &failure{kind: kindNotExecutable, err: fmt.Errorf("cannot run %s: %w", argv[0], err)}
 }
 
 // stepTimeout is the cause an exec step's timeout gives its deadline.

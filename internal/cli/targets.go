@@ -33,29 +33,36 @@ func targetFlags() []cli.Flag {
 	dns := "DNS targets"
 	proto := "Protocol targets (postgres, mysql, redis, amqp, nats, mqtt)"
 	flags := []cli.Flag{
-		&cli.StringFlag{Category: http, Name: "method", Value: "GET", Usage: "request method", EnvVars: []string{"INITBOX_METHOD"}},
-		&cli.StringSliceFlag{Category: http, Name: "header", Usage: `request header "Name: value" (repeatable)`, EnvVars: []string{"INITBOX_HEADER"}},
-		&cli.StringSliceFlag{Category: http, Name: "header-file", Usage: `header whose value is read from a file: "Authorization=/var/run/secrets/token" (repeatable)`, EnvVars: []string{"INITBOX_HEADER_FILE"}},
-		&cli.StringFlag{Category: http, Name: "body", Usage: "request body, sent in full on every attempt", EnvVars: []string{"INITBOX_BODY"}},
-		&cli.StringFlag{Category: http, Name: "status", Value: "200-399", Usage: "accepted status codes and ranges, e.g. 200,204,300-399", EnvVars: []string{"INITBOX_STATUS"}},
-		&cli.StringFlag{Category: http, Name: "expect-body", Usage: "the response body must contain this text", EnvVars: []string{"INITBOX_EXPECT_BODY"}},
-		&cli.StringFlag{Category: http, Name: "expect-regex", Usage: "the response body must match this regular expression", EnvVars: []string{"INITBOX_EXPECT_REGEX"}},
-		&cli.BoolFlag{Category: http, Name: "follow-redirects", Usage: "follow redirects and judge the final answer (default: a 3xx itself counts)", EnvVars: []string{"INITBOX_FOLLOW_REDIRECTS"}},
-		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust", EnvVars: []string{"INITBOX_CA_FILE"}},
-		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for mutual TLS", EnvVars: []string{"INITBOX_CERT"}},
-		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)", EnvVars: []string{"INITBOX_KEY"}},
-		&cli.StringFlag{Category: tlsCat, Name: "server-name", Usage: "name to verify in the server certificate instead of the URL's host", EnvVars: []string{"INITBOX_SERVER_NAME"}},
-		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe)", EnvVars: []string{"INITBOX_INSECURE_SKIP_VERIFY"}},
-		&cli.StringFlag{Category: dns, Name: "dns-type", Usage: "record type: A, AAAA, CNAME, SRV, TXT or MX (default: A or AAAA)", EnvVars: []string{"INITBOX_DNS_TYPE"}},
-		&cli.IntFlag{Category: dns, Name: "dns-min", Value: 1, Usage: "at least this many records (headless services)", EnvVars: []string{"INITBOX_DNS_MIN"}},
-		&cli.StringSliceFlag{Category: dns, Name: "dns-expect", Usage: "a value that must be among the answers (repeatable)", EnvVars: []string{"INITBOX_DNS_EXPECT"}},
-		&cli.StringFlag{Category: dns, Name: "dns-server", Usage: "ask this server (HOST or HOST:PORT) instead of resolv.conf's", EnvVars: []string{"INITBOX_DNS_SERVER"}},
-		&cli.StringFlag{Category: dns, Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "resolver configuration: nameservers, search list, ndots", EnvVars: []string{"INITBOX_RESOLV_CONF"}},
-		&cli.StringFlag{Category: proto, Name: "password", Usage: "password for targets whose URL has none (prefer INITBOX_PASSWORD or --password-file: arguments show in ps)", EnvVars: []string{"INITBOX_PASSWORD"}},
-		&cli.StringFlag{Category: proto, Name: "password-file", Usage: "file holding that password, read again on every attempt (mounted secrets)", EnvVars: []string{"INITBOX_PASSWORD_FILE"}},
-		&cli.BoolFlag{Category: "File targets", Name: "non-empty", Usage: "the file must also have data", EnvVars: []string{"INITBOX_NON_EMPTY"}},
+		&cli.StringFlag{Category: http, Name: "method", Value: "GET", Usage: "request method"},
+		&cli.StringSliceFlag{Category: http, Name: "header", Usage: `request header "Name: value" (repeatable)`},
+		&cli.StringSliceFlag{Category: http, Name: "header-file", Usage: `header whose value is read from a file: "Authorization=/var/run/secrets/token" (repeatable)`},
+		&cli.StringFlag{Category: http, Name: "body", Usage: "request body, sent in full on every attempt"},
+		&cli.StringFlag{Category: http, Name: "status", Value: "200-399", Usage: "accepted status codes and ranges, e.g. 200,204,300-399"},
+		&cli.StringFlag{Category: http, Name: "expect-body", Usage: "the response body must contain this text"},
+		&cli.StringFlag{Category: http, Name: "expect-regex", Usage: "the response body must match this regular expression"},
+		&cli.StringFlag{Category: http, Name: "redirects", Value: "same-host", Usage: "which redirects to follow, at most 10: same-host (the kubelet's rule: a redirect to another host is not followed and counts as ready, with a warning), all, or none (the 3xx itself is judged)"},
+		&cli.BoolFlag{Category: http, Name: "follow-redirects", Hidden: true, Usage: "same as --redirects all (kept for old scripts)"},
+		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust"},
+		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for mutual TLS"},
+		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)"},
+		&cli.StringFlag{Category: tlsCat, Name: "server-name", Usage: "name to verify in the server certificate instead of the URL's host"},
+		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe). Certificates are verified by default: stricter than a kubelet httpGet probe, which never verifies them"},
+		&cli.StringFlag{Category: dns, Name: "dns-type", Usage: "record type: A, AAAA, CNAME, SRV, TXT or MX (default: A or AAAA)"},
+		&cli.IntFlag{Category: dns, Name: "dns-min", Value: 1, Usage: "at least this many records (headless services)"},
+		&cli.StringSliceFlag{Category: dns, Name: "dns-expect", Usage: "a value that must be among the answers (repeatable)"},
+		&cli.StringFlag{Category: dns, Name: "dns-server", Usage: "ask this server (HOST or HOST:PORT) instead of resolv.conf's"},
+		&cli.StringFlag{Category: dns, Name: "resolv-conf", Value: "/etc/resolv.conf", Usage: "resolver configuration, read as glibc reads it: nameservers, search list, options ndots, timeout, attempts, rotate, single-request (names are searched by glibc's rule: see docs/conformance.md)"},
+		&cli.StringFlag{Category: dns, Name: "dns-resolver", Value: "glibc", Usage: "whose rule to resolve names by: glibc (Debian, Ubuntu, distroless images) or musl (Alpine images), which stops at the first search domain that does not answer NXDOMAIN"},
+		&cli.StringFlag{Category: proto, Name: "password", Usage: "password for targets whose URL has none (prefer INITBOX_PASSWORD or --password-file: arguments show in ps)"},
+		&cli.StringFlag{Category: proto, Name: "password-file", Usage: "file holding that password, read again on every attempt (mounted secrets)"},
+		&cli.BoolFlag{Category: "File targets", Name: "non-empty", Usage: "the file must also have data"},
 	}
 	return append(flags, kubeFlags()...)
+}
+
+// goneFlag is wait's and check's --gone.
+func goneFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "gone", Usage: "wait until each target is definitely gone (refused, unreachable, NXDOMAIN, absent, or answering not ready); a timeout is not gone"}
 }
 
 // parseTargets validates every target and its options before any attempt.
@@ -63,7 +70,10 @@ func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 	if c.NArg() == 0 {
 		return nil, usagef("no targets: give at least one, e.g. tcp://db:5432 (see initbox %s --help)", c.Command.Name)
 	}
-	opts := targetOptions(c)
+	opts, err := targetOptions(c)
+	if err != nil {
+		return nil, err
+	}
 	targets := make([]checks.Checker, 0, c.NArg())
 	for _, arg := range c.Args().Slice() {
 		t, err := checks.Parse(arg, opts)
@@ -72,23 +82,37 @@ func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 		}
 		targets = append(targets, t)
 	}
-	if targetsNeedRoots(c.Args().Slice(), c.Bool("follow-redirects")) {
+	if c.Bool("gone") {
+		for i, t := range targets {
+			targets[i] = checks.Gone(t)
+		}
+	}
+	if targetsNeedRoots(c.Args().Slice(), opts.HTTP.Redirects != checks.RedirectsNone) {
 		loadFallbackRoots()
 	}
 	return targets, nil
 }
 
-func targetOptions(c *cli.Context) checks.Options {
+func targetOptions(c *cli.Context) (checks.Options, error) {
+	redirects, err := redirectsOption(c)
+	if err != nil {
+		return checks.Options{}, err
+	}
+	resolver, err := checks.ParseResolver(c.String("dns-resolver"))
+	if err != nil {
+		return checks.Options{}, usagef("--dns-%v", err)
+	}
 	return checks.Options{
 		HTTP: checks.HTTPOptions{
-			Method:          c.String("method"),
-			Headers:         c.StringSlice("header"),
-			HeaderFiles:     c.StringSlice("header-file"),
-			Body:            c.String("body"),
-			Status:          c.String("status"),
-			ExpectBody:      c.String("expect-body"),
-			ExpectRegex:     c.String("expect-regex"),
-			FollowRedirects: c.Bool("follow-redirects"),
+			Method:      c.String("method"),
+			Headers:     c.StringSlice("header"),
+			HeaderFiles: c.StringSlice("header-file"),
+			Body:        c.String("body"),
+			Status:      c.String("status"),
+			ExpectBody:  c.String("expect-body"),
+			ExpectRegex: c.String("expect-regex"),
+			Redirects:   redirects,
+			UserAgent:   "initbox/" + buildVersion(),
 			TLS: checks.TLSOptions{
 				CAFile:             c.String("ca-file"),
 				CertFile:           c.String("cert"),
@@ -103,9 +127,26 @@ func targetOptions(c *cli.Context) checks.Options {
 			Expect:     c.StringSlice("dns-expect"),
 			Server:     c.String("dns-server"),
 			ResolvConf: c.String("resolv-conf"),
+			Resolver:   resolver,
 		},
 		File: checks.FileOptions{NonEmpty: c.Bool("non-empty")},
 		Auth: checks.AuthOptions{Password: c.String("password"), PasswordFile: c.String("password-file")},
 		Kube: kubeOptions(c),
+	}, nil
+}
+
+// redirectsOption reads --redirects, and --follow-redirects, its old
+// spelling of "all".
+func redirectsOption(c *cli.Context) (checks.Redirects, error) {
+	r, err := checks.ParseRedirects(c.String("redirects"))
+	if err != nil {
+		return 0, usagef("--%v", err)
 	}
+	if c.Bool("follow-redirects") {
+		if c.IsSet("redirects") && r != checks.RedirectsAll {
+			return 0, usagef("--follow-redirects means --redirects all: drop one of them")
+		}
+		r = checks.RedirectsAll
+	}
+	return r, nil
 }

@@ -8,7 +8,7 @@ import (
 )
 
 // TLS configures certificate checks: the options that checks and fetch
-// share (fetch leaves the client certificate and server name unset).
+// share (fetch leaves the server name unset).
 type TLS struct {
 	CAFile             string // PEM bundle to trust instead of the system roots
 	CertFile, KeyFile  string // client certificate for mutual TLS

@@ -31,6 +31,10 @@ const (
 	AllowDirs       Name = "Options.AllowDirs"
 	TrimSuffix      Name = "TreeOptions.TrimSuffix"
 	OutputDir       Name = "TreeOptions.Out"
+	OCIPlatform     Name = "OCIOptions.Platform"
+	OCIAuthFile     Name = "OCIOptions.AuthFile"
+	OCIFiles        Name = "OCIOptions.Files"
+	OCIPath         Name = "OCIOptions.Path"
 )
 
 // Error is a mistake in what the caller gave, found before any work: an

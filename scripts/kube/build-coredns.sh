@@ -3,18 +3,20 @@
 # plugins the cluster's DNS uses, into a cache keyed on the CoreDNS and Go
 # versions, and prints the binary's path on stdout:
 #
-#   ${INITBOX_KUBE_CACHE:-/var/cache/initbox/kube}/coredns-v1.15.0-go1.26.8/coredns
+#   ${INITBOX_KUBE_CACHE:-/var/cache/initbox/kube}/coredns-v1.15.0-go1.26.8-PLUGINS/coredns
 #
 # The plugins: kubernetes (Service and pod records from the API server),
-# cache (as in a real cluster: NXDOMAIN is cached for the SOA's 5 s), bind,
-# errors, log, health and ready. No forward: the cluster has no upstream.
+# cache (as in a real cluster: NXDOMAIN is cached for the SOA's 5 s),
+# template (NXDOMAIN for names outside the cluster, as an upstream would
+# answer: the cluster has none, so no forward), bind, errors, log, health
+# and ready. PLUGINS (a hash of their list) is part of the cache key.
 set -euo pipefail
 
 CV=${INITBOX_COREDNS_VERSION:-v1.15.0}
 GOV=$(go env GOVERSION)
 CACHE=${INITBOX_KUBE_CACHE:-/var/cache/initbox/kube}
-ENTRY=$CACHE/coredns-$CV-$GOV
-PLUGINS=(bind ready health errors log cache kubernetes) # in plugin.cfg's order
+PLUGINS=(bind ready health errors log cache template kubernetes) # in plugin.cfg's order
+ENTRY=$CACHE/coredns-$CV-$GOV-$(echo "${PLUGINS[*]}" | sha256sum | cut -c1-8)
 
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock-coredns"

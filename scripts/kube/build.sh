@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the Kubernetes binaries the cluster tests run (kube-apiserver,
-# kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy) from
-# the Go module proxy (CoreDNS: build-coredns.sh), into a cache keyed on
+# kube-controller-manager, kube-scheduler, kubelet, kubectl, kube-proxy, and
+# etcd and etcdctl at the version Kubernetes requires) from the Go module
+# proxy (CoreDNS: build-coredns.sh), into a cache keyed on
 # the Kubernetes and Go versions:
 #
 #   ${INITBOX_KUBE_CACHE:-/var/cache/initbox/kube}/v1.37.2-go1.26.8/bin/
@@ -26,7 +27,7 @@ CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kubectl kube
 
 missing() {
   local c
-  for c in "${CMDS[@]}"; do [ -x "$BIN/$c" ] || echo "$c"; done
+  for c in "${CMDS[@]}" etcd etcdctl; do [ -x "$BIN/$c" ] || echo "$c"; done
 }
 
 mkdir -p "$CACHE"
@@ -85,12 +86,37 @@ tmp=$ENTRY/bin.tmp
 rm -rf "$tmp"
 mkdir -p "$tmp"
 pkgs=()
-for c in $todo; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+for c in $todo; do
+  case $c in etcd*) ;; *) pkgs+=("k8s.io/kubernetes/cmd/$c") ;; esac
+done
 # One go build for all of them shares the compilation of common packages.
-go build -trimpath -ldflags="$ld" -o "$tmp/" "${pkgs[@]}" >&2
+[ ${#pkgs[@]} -eq 0 ] || go build -trimpath -ldflags="$ld" -o "$tmp/" "${pkgs[@]}" >&2
+
+# etcd at the version Kubernetes itself requires: the API server's watch
+# cache needs its progress notifications (Debian's 3.4 has none, and then
+# every watch or list without a resourceVersion waits until it times out).
+# Its main packages are built from a module of their own, which requires
+# them: "go install etcd@version" refuses their replace directives.
+EV=$(awk '$1 == "go.etcd.io/etcd/server/v3" {print $2}' "$KDIR/go.mod")
+if [[ " $todo " == *" etcd"* ]]; then
+  mkdir -p "$ENTRY/etcd-module"
+  (
+    cd "$ENTRY/etcd-module"
+    printf 'module initbox-etcd-build\n\ngo %s.0\n' "$gomajor" >go.mod
+    printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "go.etcd.io/etcd/server/v3"\n\t_ "go.etcd.io/etcd/etcdctl/v3"\n)\n' >tools.go
+    go mod edit -require="go.etcd.io/etcd/server/v3@$EV" -require="go.etcd.io/etcd/etcdctl/v3@$EV"
+    go mod tidy >&2
+    go build -trimpath -ldflags="-s -w" -o "$tmp/etcd" go.etcd.io/etcd/server/v3 >&2
+    go build -trimpath -ldflags="-s -w" -o "$tmp/etcdctl" go.etcd.io/etcd/etcdctl/v3 >&2
+  )
+fi
 mkdir -p "$BIN"
 for c in $todo; do
-  if [ "$c" = kubectl ]; then "$tmp/$c" version --client >&2; else "$tmp/$c" --version >&2; fi
+  case $c in
+  kubectl) "$tmp/$c" version --client >&2 ;;
+  etcdctl) "$tmp/$c" version >&2 ;;
+  *) "$tmp/$c" --version >&2 ;;
+  esac
   mv "$tmp/$c" "$BIN/$c"
 done
 rm -rf "$tmp"

@@ -1,15 +1,13 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages and when missing, what the cluster of
-# scripts/kube/up.sh runs besides the binaries build.sh makes: etcd (and
-# etcdctl, with which tests compact etcd to make a watch expire), a second
+# scripts/kube/up.sh runs besides the binaries build.sh makes: a second
 # containerd with its CRI plugin, runc, the CNI plugins, nft for kube-proxy,
 # busybox-static for the test images, openssl for the PKI. None of them is
-# started as a system service; up.sh starts its own instances.
+# started as a system service; up.sh starts its own instances. (Debian's
+# etcd 3.4 is too old for Kubernetes 1.37: build.sh builds etcd.)
 set -euo pipefail
 
 need=()
-command -v etcd >/dev/null || need+=(etcd-server)
-command -v etcdctl >/dev/null || need+=(etcd-client)
 command -v containerd >/dev/null || need+=(containerd)
 command -v runc >/dev/null || need+=(runc)
 [ -x /usr/lib/cni/bridge ] && [ -x /usr/lib/cni/host-local ] && [ -x /usr/lib/cni/loopback ] ||

@@ -19,13 +19,15 @@ SOCK=$STATE/containerd/containerd.sock
 # first, so that nothing creates pods again.
 drain() {
   alive kubelet && alive apiserver || return 0
-  stop scheduler
-  stop kcm
+  stop scheduler kcm -3
   kc delete pods --all --all-namespaces --grace-period=1 --wait=false >/dev/null 2>&1 || return 0
   until_ok 90 "the kubelet to stop every pod" no_pods || true
   until_ok 30 "containerd's pod tasks to end" no_tasks || true
 }
-no_pods() { [ -z "$(kc get pods --all-namespaces -o name 2>&1)" ]; }
+no_pods() {
+  local out
+  out=$(kc get pods --all-namespaces -o name 2>/dev/null) && [ -z "$out" ]
+}
 no_tasks() { ! ctr -a "$SOCK" -n k8s.io tasks ls -q 2>/dev/null | grep -q .; }
 
 # Whatever the kubelet left: kill and delete tasks through containerd.
@@ -58,9 +60,10 @@ kill_leftovers() {
   until_ok 10 "killed leftovers to exit" gone $pids || true
 }
 shims() {
-  local f
-  for f in /proc/[0-9]*/cmdline; do
-    tr '\0' '\n' <"$f" 2>/dev/null | grep -qxF -- "$SOCK" && basename "$(dirname "$f")"
+  local p
+  for p in $(grep -lzxF -- "$SOCK" /proc/[0-9]*/cmdline 2>/dev/null | cut -d/ -f3); do
+    # (grep's own command line holds the socket's path too)
+    case $(readlink "/proc/$p/exe" 2>/dev/null) in */containerd-shim*) echo "$p" ;; esac
   done
 }
 gone() {
@@ -75,17 +78,17 @@ unmount_all() {
 }
 
 remove_cgroups() {
-  local c
-  for c in $(pods_cgroups); do rmdir "$c" 2>/dev/null; done
+  pods_cgroups | xargs -r rmdir 2>/dev/null
 }
 
 drain
-for c in kube-proxy coredns kubelet scheduler kcm; do stop "$c"; done
+# Everything is thrown away: short grace periods, then SIGKILL.
+stop kube-proxy coredns kubelet scheduler kcm -3
 kill_tasks
-stop containerd 20
+stop containerd -5
 kill_leftovers
-stop apiserver 10
-stop etcd
+stop apiserver -3
+stop etcd -3
 unmount_all
 [ -e "$NSPATH" ] && ip netns delete "$NETNS"
 remove_cgroups

@@ -51,5 +51,7 @@ cfg=$(sha256sum "$work/config.json" | cut -d' ' -f1)
 mv "$work/config.json" "$work/$cfg.json"
 echo "[{\"Config\":\"$cfg.json\",\"RepoTags\":[\"$ref\"],\"Layers\":[\"$diff/layer.tar\"]}]" >"$work/manifest.json"
 tar -C "$work" -cf "$work/image.tar" manifest.json "$cfg.json" "$diff"
-ctr -a "$SOCK" -n k8s.io images import "$work/image.tar" >&2
+if ! out=$(ctr -a "$SOCK" -n k8s.io images import "$work/image.tar" 2>&1); then
+  die "importing $ref: $out"
+fi
 echo "$ref"

@@ -70,26 +70,43 @@ pidof_started() {
 
 alive() { pidof_started "$1" >/dev/null; }
 
-# stop NAME [SECONDS] sends SIGTERM, then SIGKILL after SECONDS (default
-# 10); with 0, SIGKILL at once.
+# stop NAME... [-SECONDS] sends SIGTERM to each of the named daemons at
+# once, then SIGKILL to those still running after SECONDS (default 10;
+# with 0, SIGKILL at once), and waits until all have exited.
 stop() {
-  local name=$1 grace=${2:-10} pid i
-  if pid=$(pidof_started "$name"); then
-    [ "$grace" = 0 ] || kill "$pid" 2>/dev/null || true
-    for ((i = 0; i < grace * 10; i++)); do
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$pid" 2>/dev/null; then
-      [ "$grace" = 0 ] || log "$name ($pid) still runs ${grace}s after SIGTERM: SIGKILL"
-      kill -9 "$pid" 2>/dev/null || true
-      for ((i = 0; i < 50; i++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-      done
+  local grace=10 names=() pids=() n pid i
+  for n in "$@"; do
+    case $n in -[0-9]*) grace=${n#-} ;; *) names+=("$n") ;; esac
+  done
+  for n in "${names[@]}"; do
+    if pid=$(pidof_started "$n"); then
+      pids+=("$pid")
+      [ "$grace" = 0 ] || kill "$pid" 2>/dev/null || true
     fi
-  fi
-  rm -f "$PIDS/$name"
+    rm -f "$PIDS/$n"
+  done
+  [ ${#pids[@]} -gt 0 ] || return 0
+  for ((i = 0; i < grace * 20; i++)); do
+    running "${pids[@]}" || return 0
+    sleep 0.05
+  done
+  for pid in "${pids[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      [ "$grace" = 0 ] || log "$(cut -d' ' -f2 "/proc/$pid/stat" 2>/dev/null) ($pid) still runs ${grace}s after SIGTERM: SIGKILL"
+      kill -9 "$pid" 2>/dev/null || true
+    fi
+  done
+  for ((i = 0; i < 100; i++)); do
+    running "${pids[@]}" || return 0
+    sleep 0.05
+  done
+}
+
+# running PID... tells whether any of the processes still runs.
+running() {
+  local p
+  for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done
+  return 1
 }
 
 # until_ok SECONDS WHAT CMD... retries CMD every 0.2 s until it succeeds;

@@ -194,8 +194,12 @@ ports:
 - {name: dns, port: 53, protocol: UDP}
 - {name: dns-tcp, port: 53, protocol: TCP}
 Y
+  # As kubeadm sets CoreDNS up (ttl 30, cache 30: a name is cached as
+  # missing for up to 30 s after a lookup, also once its Service exists).
+  # Names outside the cluster get NXDOMAIN, as from a real cluster's
+  # upstream (this one has none; a SERVFAIL would be no real answer).
   cat >"$d/Corefile" <<C
-.:53 {
+cluster.local:53 in-addr.arpa:53 ip6.arpa:53 {
     bind $NODE_IP
     errors
     health 127.0.0.1:8080
@@ -204,8 +208,16 @@ Y
         kubeconfig $PKI/coredns.kubeconfig initbox-kube
         pods insecure
         fallthrough in-addr.arpa ip6.arpa
+        ttl 30
     }
     cache 30
+}
+.:53 {
+    bind $NODE_IP
+    errors
+    template ANY ANY {
+        rcode NXDOMAIN
+    }
 }
 C
   start coredns "$1" -conf "$d/Corefile"

@@ -22,11 +22,11 @@ up() {
   WATCH=apiserver until_ok 180 "kube-apiserver /readyz" api /readyz
 }
 case ${1:-restart} in
-stop) stop apiserver 5 ;;
-kill) stop apiserver 0 ;;
+stop) stop apiserver -5 ;;
+kill) stop apiserver -0 ;;
 start) up ;;
 restart)
-  stop apiserver 5
+  stop apiserver -5
   up
   ;;
 *) die "usage: restart-apiserver.sh [restart|stop|kill|start]" ;;

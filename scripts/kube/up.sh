@@ -25,7 +25,8 @@
 #     INITBOX_KUBE_ADMIN_CERT, INITBOX_KUBE_ADMIN_KEY  a system:masters client
 #     INITBOX_KUBE_KUBECONFIG  the same as a kubeconfig
 #     INITBOX_KUBE_KUBECTL     kubectl of the same version
-#     INITBOX_KUBE_ETCD        etcd's client URL (etcdctl compact: 410 Gone)
+#     INITBOX_KUBE_ETCD        etcd's client URL, and INITBOX_KUBE_ETCDCTL of the
+#                              same version (etcdctl compact REV: 410 Gone)
 #     INITBOX_KUBE_NODE_IP     10.200.0.2, the API server's advertised address
 #     INITBOX_KUBE_RESTART_APISERVER  restart-apiserver.sh [restart|stop|start]
 #     with --node also INITBOX_KUBE_NODE, INITBOX_KUBE_CONTAINERD (socket),
@@ -38,7 +39,8 @@
 #   says so and exits 0; a half-up cluster is torn down and started afresh.
 #   Any failure tears down what was started and exits 1.
 # - INITBOX_KUBE_APISERVER_ARGS adds flags to kube-apiserver (space-separated).
-# - Binaries come from build.sh (cached; cold build 6-12 min).
+# - Binaries come from build.sh (cached; cold build 6-12 min), etcd too, at
+#   the version Kubernetes requires.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -77,7 +79,9 @@ echo "$bin" >"$STATE/bin"
 
 # The namespace: its lo, and the node address on kube0, one end of a veth
 # pair whose both ends stay in the namespace (the kernel may lack the dummy
-# driver). Traffic to any address not in the namespace is unreachable.
+# driver). Traffic to any address not in the namespace is unreachable; the
+# service range needs a route of its own, since the namespace's own packets
+# are routed before kube-proxy's rules translate their destination.
 ip netns add "$NETNS"
 ip -n "$NETNS" link set lo up
 ip -n "$NETNS" link add kube0 type veth peer name kube0p
@@ -85,12 +89,13 @@ ip -n "$NETNS" addr add "$NODE_IP/$NODE_CIDR" dev kube0
 ip -n "$NETNS" link set kube0p up
 ip -n "$NETNS" link set kube0 up
 ip -n "$NETNS" route add unreachable default
+ip -n "$NETNS" route add "$SERVICE_CIDR" dev kube0
 
 "$KUBE_SCRIPTS/pki.sh"
 log "namespace $NETNS and PKI ready after $(since "$T0")"
 
 rm -rf "$ETCD_DATA"
-start etcd etcd --name initbox-kube --data-dir "$ETCD_DATA" \
+start etcd "$bin/etcd" --name initbox-kube --data-dir "$ETCD_DATA" --unsafe-no-fsync \
   --listen-client-urls "$ETCD_URL" --advertise-client-urls "$ETCD_URL" \
   --listen-peer-urls http://127.0.0.1:2380 --initial-advertise-peer-urls http://127.0.0.1:2380 \
   --initial-cluster initbox-kube=http://127.0.0.1:2380 --log-level warn
@@ -147,6 +152,7 @@ write_env() {
     echo "INITBOX_KUBE_KUBECONFIG=$PKI/admin.kubeconfig"
     echo "INITBOX_KUBE_KUBECTL=$bin/kubectl"
     echo "INITBOX_KUBE_ETCD=$ETCD_URL"
+    echo "INITBOX_KUBE_ETCDCTL=$bin/etcdctl"
     echo "INITBOX_KUBE_NODE_IP=$NODE_IP"
     echo "INITBOX_KUBE_RESTART_APISERVER=$KUBE_SCRIPTS/restart-apiserver.sh"
     [ "$node" = 0 ] || node_env

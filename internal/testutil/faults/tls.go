@@ -2,8 +2,6 @@ package faults
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -16,6 +14,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 // TLSServer is an HTTPS server whose certificate is signed by a test CA;
@@ -39,10 +39,6 @@ func Expired(t testing.TB) *TLSServer {
 func tlsServer(t testing.TB, names []string, ips []net.IP, notBefore, notAfter time.Time) *TLSServer {
 	t.Helper()
 	caKey, caCert := newCA(t)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: "initbox fault server"},
@@ -53,10 +49,7 @@ func tlsServer(t testing.TB, names []string, ips []net.IP, notBefore, notAfter t
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, caCert, &key.PublicKey, caKey)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der, key := testcert.Issue(tmpl, caCert, caKey)
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("ok"))
 	}))
@@ -73,10 +66,6 @@ func tlsServer(t testing.TB, names []string, ips []net.IP, notBefore, notAfter t
 
 func newCA(t testing.TB) (*ecdsa.PrivateKey, *x509.Certificate) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "initbox test CA"},
@@ -86,10 +75,7 @@ func newCA(t testing.TB) (*ecdsa.PrivateKey, *x509.Certificate) {
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
+	der, key := testcert.Issue(tmpl, nil, nil)
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		t.Fatal(err)
