@@ -7,6 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export INITBOX_TOOLS_MOD=$PWD/tools/go.mod
+export INITBOX_TEMPLATE_OVERLAY=$(scripts/template-overlay.sh)
 tool() { go tool -modfile="$INITBOX_TOOLS_MOD" "$@"; }
 
 tool actionlint .github/workflows/*.yml

@@ -43,6 +43,14 @@ unit_tests() {
   INITBOX_REQUIRE_SERVERS=1 go test -race -count=1 -skip '^TestK8s' $(go list ./... | grep -v /e2e)
 }
 
+# The release binary's text/template calls only the methods that
+# scripts/template-overlay.sh names: the help and render tests again with it.
+template_overlay_tests() {
+  local overlay
+  overlay=$(scripts/template-overlay.sh) &&
+    go test -overlay "$overlay" -count=1 ./render ./internal/cli
+}
+
 k8s_examples() {
   (cd examples/kubernetes/validate && go vet ./... && go test -count=1 ./...)
 }
@@ -103,6 +111,7 @@ stage staticcheck go tool staticcheck ./...
 stage unit unit_tests
 # Every fuzz target for a bounded time, from its seed corpus in testdata/fuzz.
 stage fuzz env FUZZTIME="${FUZZTIME:-15s}" scripts/fuzz.sh
+stage template-overlay template_overlay_tests
 stage k8s-examples k8s_examples
 stage conformance conformance
 stage k8s-targets k8s_targets
