@@ -18,6 +18,7 @@ var scenarios = map[string]string{
 	"dns-wait-deadline.yaml": "TestDNSWaitDeadline",
 	"init-demo.yaml":         "TestInitDemo",
 	"distroless-probe.yaml":  "TestDistrolessProbe",
+	"native-sidecar.yaml":    "TestNativeSidecar",
 }
 
 func TestEveryExampleIsApplied(t *testing.T) {

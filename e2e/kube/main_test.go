@@ -39,6 +39,7 @@ var standins = map[string][]string{
 	"example.com/orders:1.0":            {"/standin", "serve"},
 	"example.com/migrate:1.0":           {"/standin", "migrate"},
 	"example.com/my-distroless-app:1.0": {"/standin", "distroless"},
+	"example.com/shop:1.0":              {"/standin", "serve"},
 	imageNginx:                          {"/standin", "static"},
 	imageStandin:                        {"/standin"},
 }
