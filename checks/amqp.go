@@ -127,6 +127,9 @@ func (c *amqpConn) unexpected(id uint32, args []byte, want string) error {
 		if code == 403 { // ACCESS_REFUSED
 			return &AuthError{"amqp", msg}
 		}
+		if code == 320 { // CONNECTION_FORCED: the broker is shutting down
+			return definite(errors.New("amqp: " + msg))
+		}
 		return errors.New("amqp: " + msg)
 	case amqpSecure:
 		return errors.New("amqp: the broker wants a SASL challenge (Connection.Secure), which initbox does not speak")

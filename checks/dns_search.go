@@ -180,9 +180,22 @@ func nameFits(name string) bool {
 
 // result judges the first candidate with records, or explains why there is
 // none.
+//
+// The error is marked definite, a proof that the name is not ready, only
+// when every candidate up to the one judged got an answer: a server that
+// failed on an earlier candidate, or one never asked, might have records.
 func (a *attempt) result() (string, []string, error) {
-	if i := slices.IndexFunc(a.cands, func(c candidate) bool { return c.outcome == found }); i >= 0 {
-		return a.d.judge(&a.cands[i])
+	i := slices.IndexFunc(a.cands, func(c candidate) bool { return c.outcome == found })
+	var name string
+	var answers []string
+	var err error
+	if i >= 0 {
+		name, answers, err = a.d.judge(&a.cands[i])
+	} else {
+		i, err = len(a.cands), a.notFound()
 	}
-	return "", nil, a.notFound()
+	if err != nil && !slices.ContainsFunc(a.cands[:i], func(c candidate) bool { return c.outcome != nxdomain && c.outcome != nodata }) {
+		err = definite(err)
+	}
+	return name, answers, err
 }

@@ -117,9 +117,16 @@ func (h *HTTP) Check(ctx context.Context) error {
 // but its final answer was a redirect that was not followed, which the
 // kubelet reports as a Warning and counts as success.
 func (h *HTTP) CheckWarn(ctx context.Context) (warning string, err error) {
+	_, warning, err = h.do(ctx)
+	return warning, err
+}
+
+// do is CheckWarn that also returns the status of the final answer, 0 if
+// none came.
+func (h *HTTP) do(ctx context.Context) (code int, warning string, err error) {
 	req, err := http.NewRequestWithContext(ctx, h.method, h.url, strings.NewReader(h.body))
 	if err != nil {
-		return "", err
+		return 0, "", err
 	}
 	req.Header = h.header.Clone()
 	if h.host != "" {
@@ -127,13 +134,13 @@ func (h *HTTP) CheckWarn(ctx context.Context) (warning string, err error) {
 	}
 	resp, err := h.client().Do(req)
 	if err != nil {
-		return "", unwrapURLError(err)
+		return 0, "", unwrapURLError(err)
 	}
 	defer resp.Body.Close()
 	if err := h.judge(resp); err != nil {
-		return "", err
+		return resp.StatusCode, "", err
 	}
-	return h.redirect.warning(resp), nil
+	return resp.StatusCode, h.redirect.warning(resp), nil
 }
 
 // judge reads the body, as the kubelet does whatever the status, and decides.
@@ -154,10 +161,10 @@ func (h *HTTP) judge(resp *http.Response) error {
 		return &StatusError{Code: resp.StatusCode, Want: h.status.String(), Body: string(body[:min(len(body), 2048)])}
 	}
 	if h.contains != "" && !strings.Contains(string(body), h.contains) {
-		return fmt.Errorf("status %d but body does not contain %q", resp.StatusCode, h.contains)
+		return definite(fmt.Errorf("status %d but body does not contain %q", resp.StatusCode, h.contains))
 	}
 	if h.re != nil && !h.re.Match(body) {
-		return fmt.Errorf("status %d but body does not match /%s/", resp.StatusCode, h.re)
+		return definite(fmt.Errorf("status %d but body does not match /%s/", resp.StatusCode, h.re))
 	}
 	return nil
 }

@@ -68,6 +68,8 @@ func (m *MQTT) Check(ctx context.Context) error {
 		return nil
 	case rc == 4 || rc == 5:
 		return &AuthError{"mqtt", fmt.Sprintf("%s (CONNACK %d)", mqttReturnCodes[rc], rc)}
+	case rc == 3: // server unavailable, in the broker's own words
+		return definite(fmt.Errorf("mqtt: %s (CONNACK %d)", mqttReturnCodes[rc], rc))
 	case int(rc) < len(mqttReturnCodes):
 		return fmt.Errorf("mqtt: %s (CONNACK %d)", mqttReturnCodes[rc], rc)
 	default:

@@ -239,6 +239,9 @@ func myError(p []byte) error {
 	if slices.Contains(myAuthErrors, code) {
 		return &AuthError{"mysql", text}
 	}
+	if code == 1053 { // ER_SERVER_SHUTDOWN: the server says it is going away
+		return definite(errors.New("mysql: " + text))
+	}
 	return errors.New("mysql: " + text)
 }
 

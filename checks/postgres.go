@@ -218,6 +218,11 @@ func (p *Postgres) refused(e pgError) error {
 		}
 		return &AuthError{"postgres", e.String()}
 	}
+	if e.code == "57P01" || e.code == "57P02" || e.code == "57P03" {
+		// Shutting down, crashed, starting up or in recovery: the
+		// server says itself that it is not serving.
+		return definite(e.err())
+	}
 	return e.err()
 }
 

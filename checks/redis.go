@@ -80,6 +80,9 @@ func (r *Redis) Check(ctx context.Context) error {
 		return nil
 	case strings.HasPrefix(reply, "-NOAUTH"):
 		return &AuthError{"redis", reply[1:] + ": give the password in the URL (redis://:PASSWORD@HOST), " + passwordOptions}
+	case strings.HasPrefix(reply, "-LOADING"):
+		// The server says itself that it is not serving yet.
+		return definite(errors.New("redis: " + reply[1:]))
 	}
 	return errors.New("redis: " + strings.TrimPrefix(reply, "-"))
 }

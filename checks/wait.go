@@ -180,11 +180,13 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 		}
 		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
-			// target's fault, so keep the last real error.
+			// target's fault, so keep the last real error. The
+			// deadline has passed; its timer may not have fired yet,
+			// and the verdict reads the cause from ctx.
 			if res.Err == nil {
 				res.Err = cutShort(ctx, err, time.Since(attemptStart))
 			}
-			<-ctx.Done() // its timer may lag the clock: Wait reports its cause
+			<-ctx.Done()
 			return res, false
 		}
 		if res.Err == nil || reason(res.Err) != reason(err) {
@@ -223,8 +225,11 @@ func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInf
 	// ctx's, the wait is over, not the attempt: ctx's timer may not have
 	// fired yet, so ctx.Err() alone cannot tell.
 	deadline, _ := actx.Deadline()
-	if err != nil && !ended(ctx) && (actx.Err() != nil || !time.Now().Before(deadline)) {
-		return readyInfo{}, &AttemptTimeoutError{After: timeout, Err: err}
+	outer, hasOuter := ctx.Deadline()
+	now := time.Now()
+	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
+	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
+		return readyInfo{}, timedOut(timeout, err)
 	}
 	return f, err
 }
@@ -242,11 +247,22 @@ func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
 	return f, err
 }
 
-// ended reports whether ctx is done or its deadline has passed, which the
-// clock can say a moment before ctx's timer does.
+// timedOut wraps err, from an attempt that ran out of time, in an
+// *AttemptTimeoutError. For a check of gone it goes inside: what is
+// uncertain is whether the target is gone, and the timeout is why.
+func timedOut(after time.Duration, err error) error {
+	var ng *NotGoneError
+	if errors.As(err, &ng) && ng.Err != nil {
+		return &NotGoneError{Err: &AttemptTimeoutError{After: after, Err: ng.Err}}
+	}
+	return &AttemptTimeoutError{After: after, Err: err}
+}
+
+// ended reports whether ctx is done or its deadline has passed; its timer
+// may fire a moment after the clock passes the deadline.
 func ended(ctx context.Context) bool {
-	deadline, ok := ctx.Deadline()
-	return ctx.Err() != nil || ok && !time.Now().Before(deadline)
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && !time.Now().Before(d))
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
@@ -298,10 +314,15 @@ type TargetError struct {
 }
 
 func (e TargetError) Error() string {
-	if e.Watched {
-		return fmt.Sprintf("%s: not ready: %v", e.Target, e.Err)
+	state := "ready"
+	var ng *NotGoneError
+	if errors.As(e.Err, &ng) {
+		state = "gone"
 	}
-	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
+	if e.Watched {
+		return fmt.Sprintf("%s: not %s: %v", e.Target, state, e.Err)
+	}
+	return fmt.Sprintf("%s: not %s after %d attempt%s: %v", e.Target, state, e.Attempts, plural(e.Attempts), e.Err)
 }
 
 func (e TargetError) Unwrap() error { return e.Err }

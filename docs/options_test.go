@@ -27,6 +27,7 @@ import (
 var pagesOf = map[string][]string{
 	"wait":  {"wait.md"},
 	"check": {"wait.md"},
+	"serve": {"serve.md", "wait.md"}, // serve takes wait's targets and their options
 	"fetch": {"fetch.md", "oci.md"},
 }
 

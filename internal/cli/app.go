@@ -3,10 +3,13 @@ package cli
 import (
 	"context"
 	"io"
+	"log/slog"
 	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/initbox/initbox/internal/termlog"
 )
 
 // Main runs one initbox command line and returns the process's exit code;
@@ -14,27 +17,41 @@ import (
 // When the command succeeded and a "-- COMMAND" followed it, Main replaces
 // the process with that command and returns only if that fails.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	code, argv := Run(ctx, args, stdout, stderr)
+	e, code, argv := run(ctx, args, stdout, stderr)
 	if argv == nil {
 		return code
 	}
-	return execAfter(ctx, argv, stderr)
+	code = execAfter(ctx, argv, e.rec, stderr)
+	e.writeTermination(code) // reached only if the command did not run
+	return code
 }
 
 // Run is Main without the exec, for running the CLI in-process: it returns
 // the exit code and, when the command succeeded and a "-- COMMAND"
 // followed it, the command that Main would replace the process with.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) (int, []string) {
+	_, code, argv := run(ctx, args, stdout, stderr)
+	return code, argv
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*env, int, []string) {
 	args, command := splitCommand(args)
-	e := &env{stdout: stdout, stderr: stderr, command: command}
+	e := &env{stdout: stdout, stderr: stderr, args: args, command: command}
+	e.rec = termlog.NewRecorder(slog.DiscardHandler) // until the flags say more
+	e.log = slog.New(e.rec)
 	app := newApp(e)
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	code := exitCode(err)
 	if code != ExitOK {
 		e.reportError(err)
-		return code, nil
+		e.writeTermination(code)
+		return e, code, nil
 	}
-	return code, e.command // run's may come from its file
+	if e.command == nil {
+		// With a command to exec, the message is the command's to write.
+		e.writeTermination(code)
+	}
+	return e, code, e.command // run's may come from its file
 }
 
 // commands are initbox's commands, in the order --help lists them: each
@@ -45,6 +62,7 @@ var commands = []func(*env) *cli.Command{
 	checkCommand,
 	fetchCommand,
 	renderCommand,
+	serveCommand,
 	runCommand,
 	versionCommand,
 	completionCommand,
@@ -115,5 +133,6 @@ func globalFlags() []cli.Flag {
 	return []cli.Flag{
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "log format on stderr: text or json"},
 		&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "log errors only"},
+		terminationFlag(),
 	}
 }

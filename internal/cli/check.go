@@ -28,12 +28,14 @@ func checkCommand(e *env) *cli.Command {
 		Flags: append([]cli.Flag{
 			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt"},
 			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready"},
+			goneFlag(),
 		}, targetFlags()...),
 		Action: e.action(runCheck),
 	}
 }
 
 func runCheck(c *cli.Context, e *env) error {
+	e.gone = c.Bool("gone")
 	targets, err := parseTargets(c)
 	if err != nil {
 		return err
@@ -56,10 +58,10 @@ func runCheck(c *cli.Context, e *env) error {
 		return cause // interrupted
 	}
 	for _, t := range nr.Targets {
-		e.log.Error("not ready", "target", t.Target, "error", t.Err.Error())
+		e.log.Error("not "+e.state(), "target", t.Target, "error", t.Err.Error())
 		e.hints.print(e, t.Err)
 	}
 	// Not wrapped: a check cut off by its --timeout is unhealthy (1), not
 	// timed out (124).
-	return loggedErr(kindFailed, fmt.Errorf("not ready: %v", nr))
+	return loggedErr(kindFailed, fmt.Errorf("not %s: %v", e.state(), nr))
 }

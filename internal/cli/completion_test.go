@@ -72,7 +72,7 @@ func TestBashCompletes(t *testing.T) {
 		want []string
 	}{
 		{"initbox wa", []string{"wait"}},
-		{"initbox ", []string{"wait", "check", "fetch", "render", "run", "version", "completion", "help"}},
+		{"initbox ", []string{"wait", "check", "fetch", "render", "serve", "run", "version", "completion", "help"}},
 		{"initbox -q wa", []string{"wait"}},
 		{"initbox --log-format json re", []string{"render"}},
 		{"initbox wait --tim", []string{"--timeout"}},

@@ -9,6 +9,7 @@
 //	exit.go     the one table from errors to exit codes
 //	log.go      everything about what reaches stderr: slog setup, the
 //	            final error message
+//	termination.go  the termination message written at exit, from the log
 //	flags.go    the libraries name options (internal/option), the CLI
 //	            names flags: the one table between them, applied to every
 //	            message
@@ -26,21 +27,22 @@
 //	signals.go  SIGINT and SIGTERM as a context's cause
 //	units.go    sizes on the command line (500MiB) and in messages
 //	roots.go    embedded root certificates, loaded only when needed
-//	wait.go, check.go, targets.go, fetch.go, render.go, version.go
-//	            one file per command (targets.go: what wait and check share)
+//	wait.go, check.go, targets.go, fetch.go, render.go, serve.go, version.go
+//	            one file per command (targets.go: what wait, check and
+//	            serve share)
 //	run.go      initbox run: a file of steps (parsed by internal/spec), each
 //	            run by the command of the same name; run_kinds.go makes the
 //	            step kinds and the schema from those commands' flags,
 //	            run_check.go validates every step first, run_steps.go runs them
 //
-// To add a command, say "serve":
+// To add a command, say "status":
 //
-//  1. Write serve.go with func serveCommand(e *env) *cli.Command (cli is
+//  1. Write status.go with func statusCommand(e *env) *cli.Command (cli is
 //     github.com/urfave/cli/v2) whose Action is e.action(runServe), and
 //     func runServe(c *cli.Context, e *env) error. It parses and validates
 //     every flag before any work, returning usagef("--flag %v: want ...")
 //     for mistakes, then does the work through a library.
-//  2. Add serveCommand to the commands list in app.go.
+//  2. Add statusCommand to the commands list in app.go.
 //  3. Return errors, never exit codes: a library's typed error (one with
 //     Usage() bool for the caller's mistakes), a usagef error, or a
 //     *failure of a kind; exit.go turns them into 0, 1, 2, 124, ... If the

@@ -5,11 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"syscall"
+
+	"github.com/initbox/initbox/internal/termlog"
 )
 
 // splitCommand cuts args at the first "--": what follows is the command to
@@ -76,7 +79,7 @@ func inPath(name string) string {
 // execAfter runs the command after "--" unless a signal came while the
 // step ran: an interrupted pod must not start its app. It returns only on
 // failure, with the exit code.
-func execAfter(ctx context.Context, argv []string, stderr io.Writer) int {
+func execAfter(ctx context.Context, argv []string, rec *termlog.Recorder, stderr io.Writer) int {
 	err := context.Cause(ctx)
 	if err != nil {
 		err = fmt.Errorf("%w: not running %q", err, argv[0])
@@ -84,6 +87,7 @@ func execAfter(ctx context.Context, argv []string, stderr io.Writer) int {
 		err = execCommand(argv)
 	}
 	fmt.Fprintf(stderr, "initbox: %v\n", err)
+	rec.Add(slog.LevelError, "initbox: "+err.Error())
 	return exitCode(err)
 }
 

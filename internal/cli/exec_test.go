@@ -3,11 +3,14 @@ package cli
 import (
 	"bytes"
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/initbox/initbox/internal/termlog"
 )
 
 // TestSignalStopsTheCommandAfter: a step that completes while SIGTERM
@@ -17,7 +20,7 @@ func TestSignalStopsTheCommandAfter(t *testing.T) {
 	ctx, cancel := context.WithCancelCause(t.Context())
 	cancel(&signalError{sig: syscall.SIGTERM})
 	var stderr bytes.Buffer
-	if code := execAfter(ctx, []string{"/nonexistent/initbox-app"}, &stderr); code != 143 {
+	if code := execAfter(ctx, []string{"/nonexistent/initbox-app"}, termlog.NewRecorder(slog.DiscardHandler), &stderr); code != 143 {
 		t.Errorf("exit %d, want 143 without running the command; stderr: %s", code, stderr.String())
 	}
 }
@@ -70,7 +73,7 @@ func TestExecFailureIs126(t *testing.T) {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	if code := execAfter(t.Context(), []string{script}, &stderr); code != ExitNotExecutable {
+	if code := execAfter(t.Context(), []string{script}, termlog.NewRecorder(slog.DiscardHandler), &stderr); code != ExitNotExecutable {
 		t.Errorf("exit %d, want %d; stderr: %s", code, ExitNotExecutable, stderr.String())
 	}
 }

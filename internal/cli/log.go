@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/initbox/initbox/internal/termlog"
 )
 
 // env is what a command may touch of the process: its output streams and
@@ -15,8 +17,13 @@ import (
 type env struct {
 	stdout, stderr io.Writer
 	log            *slog.Logger
+	args           []string // the command line, before any "--"
 	command        []string // after "--"; nil if none was given
 	json           bool     // logs are JSON
+	gone           bool     // wait and check wait for targets to be gone
+	rec            *termlog.Recorder
+	term           termination
+	termSet        bool // term was read from the flags
 	hints          kubeHints
 }
 
@@ -26,15 +33,20 @@ func (e *env) setupLog(c *cli.Context) error {
 		level = slog.LevelError
 	}
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler
 	switch strings.ToLower(lastString(c, "log-format")) {
 	case "text":
-		e.log = newLogger(slog.NewTextHandler(e.stderr, opts))
+		h = slog.NewTextHandler(e.stderr, opts)
 	case "json":
 		e.json = true
-		e.log = newLogger(slog.NewJSONHandler(e.stderr, opts))
+		h = slog.NewJSONHandler(e.stderr, opts)
 	default:
 		return usagef("--log-format %q: want text or json", lastString(c, "log-format"))
 	}
+	// Every line logged is kept too, for the termination message.
+	e.rec = termlog.NewRecorder(h)
+	e.log = newLogger(e.rec)
+	e.setupTermination(c)
 	return nil
 }
 
@@ -71,7 +83,9 @@ func (e *env) reportError(err error) {
 		return
 	}
 	// Plain text for people at a terminal: no logfmt quoting to unpick.
-	fmt.Fprintf(e.stderr, "initbox: %s\n", withFlags(err.Error()))
+	msg := withFlags(err.Error())
+	fmt.Fprintf(e.stderr, "initbox: %s\n", msg)
+	e.rec.Add(slog.LevelError, "initbox: "+msg)
 }
 
 // newLogger logs through h, naming flags where messages name options.

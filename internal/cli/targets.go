@@ -60,6 +60,11 @@ func targetFlags() []cli.Flag {
 	return append(flags, kubeFlags()...)
 }
 
+// goneFlag is wait's and check's --gone.
+func goneFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "gone", Usage: "wait until each target is definitely gone (refused, unreachable, NXDOMAIN, absent, or answering not ready); a timeout is not gone"}
+}
+
 // parseTargets validates every target and its options before any attempt.
 func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 	if c.NArg() == 0 {
@@ -76,6 +81,11 @@ func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 			return nil, withSchemeHint(arg, err)
 		}
 		targets = append(targets, t)
+	}
+	if c.Bool("gone") {
+		for i, t := range targets {
+			targets[i] = checks.Gone(t)
+		}
 	}
 	if targetsNeedRoots(c.Args().Slice(), opts.HTTP.Redirects != checks.RedirectsNone) {
 		loadFallbackRoots()

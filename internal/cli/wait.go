@@ -48,10 +48,12 @@ func waitTimingFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "interval", Value: checks.DefaultMinInterval, Usage: "pause between attempts at first"},
 		&cli.DurationFlag{Name: "max-interval", Value: checks.DefaultMaxInterval, Usage: "longest pause between attempts; the pause grows by 1/30th of the time waited"},
 		&cli.BoolFlag{Name: "any", Usage: "succeed as soon as any one target is ready"},
+		goneFlag(),
 	}
 }
 
 func runWait(c *cli.Context, e *env) error {
+	e.gone = c.Bool("gone")
 	targets, err := parseTargets(c)
 	if err != nil {
 		return err
@@ -104,13 +106,17 @@ func (e *env) logEvent(ev checks.Event) {
 	case ev.Ready:
 		attrs := []any{"target", ev.Target, "attempts", ev.Attempts, "elapsed", elapsed}
 		if ev.Detail != "" {
-			attrs = append(attrs, "found", ev.Detail)
+			key := "found"
+			if e.gone {
+				key = "seen" // the proof that it is gone
+			}
+			attrs = append(attrs, key, ev.Detail)
 		}
 		if ev.Warning != "" {
-			e.log.Warn("ready, with a warning", append(attrs, "warning", ev.Warning)...)
+			e.log.Warn(e.state()+", with a warning", append(attrs, "warning", ev.Warning)...)
 			return
 		}
-		e.log.Info("ready", attrs...)
+		e.log.Info(e.state(), attrs...)
 	default:
 		e.log.Info("waiting", "target", ev.Target, "reason", ev.Err.Error(), "attempt", ev.Attempts)
 		e.hints.print(e, ev.Err)
@@ -132,9 +138,9 @@ func (e *env) verdict(err error, n int, elapsed time.Duration, anyOf bool) error
 	took := elapsed.Round(time.Millisecond).String()
 	if err == nil {
 		if anyOf {
-			e.log.Info("a target is ready", "elapsed", took)
+			e.log.Info("a target is "+e.state(), "elapsed", took)
 		} else {
-			e.log.Info(fmt.Sprintf("all %d target%s ready", n, plural(n)), "elapsed", took)
+			e.log.Info(fmt.Sprintf("all %d target%s %s", n, plural(n), e.state()), "elapsed", took)
 		}
 		return nil
 	}
@@ -153,10 +159,18 @@ func (e *env) verdict(err error, n int, elapsed time.Duration, anyOf bool) error
 	}
 	e.log.Error(msg, "elapsed", took, "not_ready", len(nr.Targets), "targets", n)
 	for _, t := range nr.Targets {
-		e.log.Error("not ready", "target", t.Target, "attempts", t.Attempts, "last_error", t.Err.Error())
+		e.log.Error("not "+e.state(), "target", t.Target, "attempts", t.Attempts, "last_error", t.Err.Error())
 		e.hints.print(e, t.Err)
 	}
 	return loggedErr(kindFailed, err)
+}
+
+// state is what wait and check wait for: "ready", or with --gone "gone".
+func (e *env) state() string {
+	if e.gone {
+		return "gone"
+	}
+	return "ready"
 }
 
 func plural(n int) string {

@@ -29,7 +29,7 @@ import (
 const image = "ghcr.io/initbox/initbox:latest"
 
 // commands are initbox's subcommands in the command-line contract.
-var commands = []string{"wait", "check", "fetch", "render", "run", "version"}
+var commands = []string{"wait", "check", "fetch", "render", "run", "serve", "version"}
 
 func TestManifests(t *testing.T) {
 	files, err := filepath.Glob("../*.yaml")
@@ -158,6 +158,12 @@ func checkPod(t *testing.T, spec *corev1.PodSpec) {
 		}
 		if len(c.Args) == 0 || !slices.Contains(commands, c.Args[0]) {
 			t.Errorf("init container %s: args %q, want one of %q first", c.Name, c.Args, commands)
+		}
+		// serve runs for the pod's life: only as a native sidecar, whose
+		// startup probe holds back what follows until it is ready.
+		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+		if len(c.Args) > 0 && c.Args[0] == "serve" && (!sidecar || c.StartupProbe == nil || c.ReadinessProbe == nil) {
+			t.Errorf("init container %s runs serve: want restartPolicy Always, a startupProbe and a readinessProbe", c.Name)
 		}
 	}
 }
