@@ -76,7 +76,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.aufs", "io.containerd.snapshot
 T
   # One bridge in the cluster's namespace; the pods' routes lead to it.
   cat >"$STATE/cni/net.d/10-initbox.conflist" <<C
-{"cniVersion": "0.4.0", "name": "initbox-kube", "plugins": [
+{"cniVersion": "0.4.0", "name": "$NETNS", "plugins": [
   {"type": "bridge", "bridge": "cni0", "isGateway": true, "ipMasq": false, "hairpinMode": true,
    "ipam": {"type": "host-local", "ranges": [[{"subnet": "$POD_CIDR"}]],
             "routes": [{"dst": "0.0.0.0/0"}], "dataDir": "$STATE/cni/ipam"}}]}
