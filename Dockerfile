@@ -16,6 +16,11 @@
 # needs the golang image. BuildKit builds only the stages the target uses, so
 # the default build skips "prebuilt" and needs no binary in the context.
 # No "# syntax=" line: it would make BuildKit pull a frontend image.
+#
+# BuildKit sets BUILDPLATFORM itself; the legacy builder does not, and an
+# empty "--platform=" fails to parse there. The default below is what the
+# legacy builder sees (it builds for its own platform anyway).
+ARG BUILDPLATFORM=linux/amd64
 
 # runtime is everything the image is besides the binary; both ways of
 # building it start from here, so they cannot drift apart.

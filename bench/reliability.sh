@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the figures of the README's Reliability table, from the same tests
+# Prints the figures of docs/reliability.md's tables, from the same tests
 # that scripts/test.sh runs: the fault matrices (each fault a subtest), the
 # full-disk tests, SIGTERM at random moments, re-runs with zero writes, and
 # every fuzz target for FUZZTIME (default 15s). Run as root: the full-disk
@@ -12,7 +12,7 @@ mkdir -p "$out"
 log=$out/reliability.txt
 
 INITBOX_REQUIRE_SERVERS=1 go test -count=1 -v \
-  -run 'FaultMatrix|DiskFull|Runaway|AtRandomMoments|Signal|RerunsWriteNothing|Secret' . >"$log" 2>&1 || {
+  -run 'FaultMatrix|DiskFull|Runaway|AtRandomMoments|Signal|RerunsWriteNothing|Secret' ./processtest ./internal/cli >"$log" 2>&1 || {
   cat "$log"; exit 1; }
 
 echo "## Faults, by test (each fault is a subtest; a PASS is the asserted outcome)"

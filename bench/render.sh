@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Measures `initbox render` against the figures in the README:
+# Measures `initbox render` against the figures in bench/README.md:
 #   1. a tree of 1,000 small templates, first run (every file new): wall time, target <= 100 ms
 #   2. the same again, nothing changed: wall time <= 50 ms, and zero file writes
 #      (strace shows no open for writing, no rename, no fsync; inodes and mtimes are unchanged)

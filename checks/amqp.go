@@ -30,11 +30,7 @@ const (
 )
 
 func newAMQP(target string, o Options, secure bool) (*AMQP, error) {
-	port := "5672"
-	if secure {
-		port = "5671"
-	}
-	ep, err := parseEndpoint(target, port, o.Auth)
+	ep, err := parseEndpoint(target, defaultPort(secure, "5672", "5671"), o.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -44,10 +40,8 @@ func newAMQP(target string, o Options, secure bool) (*AMQP, error) {
 	if a.vhost == "" {
 		a.vhost = "/"
 	}
-	if secure {
-		if a.tls, err = newTLSConfig(o.HTTP.TLS); err != nil {
-			return nil, err
-		}
+	if a.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+		return nil, err
 	}
 	return a, nil
 }
@@ -56,20 +50,11 @@ func (a *AMQP) String() string { return a.ep.target }
 
 // Check sends the protocol header, and logs in when the URL names a user.
 func (a *AMQP) Check(ctx context.Context) error {
-	pass, err := a.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, a.ep.addr)
+	conn, pass, err := a.ep.open(ctx, a.tls, "amqp")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if a.tls != nil {
-		if conn, err = startTLS(ctx, conn, a.tls.clone(), a.ep.host); err != nil {
-			return fmt.Errorf("amqp: %w", err)
-		}
-	}
 	c := &amqpConn{w: conn, r: bufio.NewReader(conn)}
 	if _, err := conn.Write([]byte("AMQP\x00\x00\x09\x01")); err != nil {
 		return ioError("amqp", "sending the protocol header", err)
@@ -141,6 +126,9 @@ func (c *amqpConn) unexpected(id uint32, args []byte, want string) error {
 		msg := fmt.Sprintf("%s (%d)", text, code)
 		if code == 403 { // ACCESS_REFUSED
 			return &AuthError{"amqp", msg}
+		}
+		if code == 320 { // CONNECTION_FORCED: the broker is shutting down
+			return definite(errors.New("amqp: " + msg))
 		}
 		return errors.New("amqp: " + msg)
 	case amqpSecure:

@@ -136,8 +136,7 @@ func TestAMQP(t *testing.T) {
 	}
 	t.Logf("reasons seen while the broker booted: %q", seen.list())
 
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(pwFile, []byte("app-secret\n"), 0o600)
+	pwFile := passwordFile(t, "app-secret")
 	ca := filepath.Join(s.dir, "server.crt")
 	tlsAddr := hostPort(s.host, s.tlsPort)
 	tests := []struct {

@@ -1,12 +1,12 @@
 package checks
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/faults"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // The cost of one attempt is what a long wait pays ten times a second.
@@ -22,13 +22,7 @@ func BenchmarkTCPAttemptRefused(b *testing.B) {
 }
 
 func BenchmarkTCPAttemptOpen(b *testing.B) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer ln.Close()
-	go testnet.AcceptAndClose(ln)
-	c := mustParseB(b, "tcp://"+ln.Addr().String())
+	c := mustParseB(b, "tcp://"+faults.AcceptClose(b))
 	for b.Loop() {
 		if err := c.Check(b.Context()); err != nil {
 			b.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"net"
 	"strings"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -31,18 +32,15 @@ type Options struct {
 	DNS  DNSOptions
 	File FileOptions
 	Auth AuthOptions // postgres, mysql, redis, amqp, nats and mqtt targets
+	Kube KubeOptions // k8s:// targets
 }
 
 // UsageError reports a target or option that can never work: a bad scheme,
 // URL, regular expression or CA file. It is the caller's mistake, not a
 // readiness failure.
-type UsageError struct {
-	Arg string // the target or option at fault, secrets removed
-	Err error
-}
-
-func (e *UsageError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err) }
-func (e *UsageError) Unwrap() error { return e.Err }
+// Option names the option at fault (the CLI names its flag), Arg the
+// target or value, secrets removed.
+type UsageError = option.Error
 
 // usageErrorf builds a *UsageError; arg is redacted, since it is often the
 // target itself and may carry a password, and so is the message, which
@@ -67,7 +65,7 @@ func (e *hiddenError) Unwrap() error { return e.err }
 // Parse builds the Checker for one target. Schemes: tcp://HOST:PORT (or bare
 // HOST:PORT), http://, https://, dns://NAME, unix:///path, file:///path, and
 // the protocol checks postgres://, mysql://, redis(s)://, amqp(s)://,
-// nats://, mqtt(s)://, grpc(s)://.
+// nats://, mqtt(s)://, grpc(s)://, and Kubernetes objects k8s://.
 func Parse(target string, opts Options) (Checker, error) {
 	scheme, rest, ok := strings.Cut(target, "://")
 	if !ok {
@@ -98,8 +96,10 @@ func Parse(target string, opts Options) (Checker, error) {
 		return checker(newMQTT(target, opts, strings.EqualFold(scheme, "mqtts")))
 	case "grpc", "grpcs":
 		return checker(newGRPC(target, opts, strings.EqualFold(scheme, "grpcs")))
+	case "k8s":
+		return checker(newKube(target, rest, opts.Kube))
 	default:
-		return nil, usageErrorf(target, "unknown scheme %q (want tcp, http(s), dns, unix, file, postgres, mysql, redis(s), amqp(s), nats, mqtt(s) or grpc(s))", scheme)
+		return nil, usageErrorf(target, "unknown scheme %q (want tcp, http(s), dns, unix, file, postgres, mysql, redis(s), amqp(s), nats, mqtt(s), grpc(s) or k8s)", scheme)
 	}
 }
 

@@ -1,15 +1,14 @@
 package checks
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
+	"math/rand/v2"
 	"net/netip"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 
 	"github.com/miekg/dns"
 
@@ -18,9 +17,6 @@ import (
 
 // defaultResolvConf is where a pod's resolver configuration lives.
 const defaultResolvConf = "/etc/resolv.conf"
-
-// maxServers is glibc's MAXNS: nameservers past the third are ignored.
-const maxServers = 3
 
 // DNSOptions configures dns:// targets. The zero value waits for at least one
 // A or AAAA record, using the servers, search list and ndots of
@@ -42,20 +38,26 @@ type DNSOptions struct {
 	// ResolvConf is the resolver configuration file; empty means
 	// /etc/resolv.conf.
 	ResolvConf string
+	// Resolver is whose rule names are resolved by: glibc's (the zero
+	// value) or musl's, for applications on Alpine.
+	Resolver Resolver
 }
 
-// DNS checks that a name resolves, after applying the search list and ndots
-// of resolv.conf the way a pod's glibc resolver does.
+// DNS checks that a name resolves, after applying the search list, ndots
+// and options of resolv.conf the way a pod's glibc resolver does: see
+// search.
 type DNS struct {
 	target     string
-	name       string           // as given, for messages
-	qtype      uint16           // record type asked first
-	anyAddr    bool             // A or AAAA: ask AAAA when A is not enough
-	minRecords int              // at least 1
-	expect     []string         // normalized with norm
-	servers    []netip.AddrPort // in resolv.conf order
-	candidates []string         // fully qualified, in the order to try them
-	bufs       sync.Pool        // of *readBatch, reused between attempts
+	name       string    // as given, for messages
+	qtype      uint16    // record type asked first
+	anyAddr    bool      // A or AAAA: ask AAAA too, as getaddrinfo does
+	minRecords int       // at least 1
+	expect     []string  // normalized with norm
+	conf       *resolver // servers, search list and options
+	resolver   Resolver  // whose rule: glibc's or musl's
+	// rotation picks the first server of each query when options rotate
+	// is set, as glibc's global counter does.
+	rotation atomic.Uint32
 }
 
 // newDNS builds the check for target, dns://NAME. Everything that does not
@@ -86,17 +88,11 @@ func newDNS(target, name string, o DNSOptions) (Checker, error) {
 	if err != nil {
 		return nil, usageErrorf(target, "%v", err)
 	}
-	d.servers = cfg.servers
-	for _, c := range cfg.NameList(name) {
-		// Search domains can push a name past 255 octets; glibc skips those.
-		if _, ok := dns.IsDomainName(c); ok {
-			d.candidates = append(d.candidates, c)
-		}
-	}
-	if len(d.candidates) == 0 {
+	d.conf, d.resolver = cfg, o.Resolver
+	if !nameFits(dns.Fqdn(name)) {
 		return nil, usageErrorf(target, "name %q is too long", name)
 	}
-	d.bufs.New = newReadBatch
+	d.rotation.Store(rand.Uint32())
 	return d, nil
 }
 
@@ -138,60 +134,6 @@ func parseType(s string) (qtype uint16, anyAddr, ok bool) {
 	return 0, false, false
 }
 
-// resolver is the part of resolv.conf a check needs.
-type resolver struct {
-	*dns.ClientConfig
-	servers []netip.AddrPort
-}
-
-// loadResolver reads resolv.conf once, so that attempts cost no file I/O.
-// An explicit Server only borrows the search list and ndots, and does without
-// them if the default file cannot be read, like nslookup NAME SERVER.
-func loadResolver(o DNSOptions) (*resolver, error) {
-	path := cmp.Or(o.ResolvConf, defaultResolvConf)
-	cfg, err := dns.ClientConfigFromFile(path)
-	switch {
-	case err == nil:
-	case o.ResolvConf == "" && (o.Server != "" || errors.Is(err, fs.ErrNotExist)):
-		// glibc treats a missing file as "nameserver 127.0.0.1", no search.
-		cfg = &dns.ClientConfig{Port: "53", Ndots: 1}
-	default:
-		return nil, fmt.Errorf("reading resolver configuration: %w", err)
-	}
-	r := &resolver{ClientConfig: cfg}
-	if o.Server != "" {
-		ap, err := parseServer(o.Server)
-		if err != nil {
-			return nil, err
-		}
-		r.servers = []netip.AddrPort{ap}
-		return r, nil
-	}
-	for _, s := range cfg.Servers {
-		// Like glibc, skip nameservers that are not IP addresses.
-		if ap, err := parseServer(s); err == nil && len(r.servers) < maxServers {
-			r.servers = append(r.servers, ap)
-		}
-	}
-	if len(r.servers) == 0 {
-		// glibc's default when resolv.conf names no usable server.
-		r.servers = []netip.AddrPort{netip.AddrPortFrom(netip.AddrFrom4([4]byte{127, 0, 0, 1}), 53)}
-	}
-	return r, nil
-}
-
-// parseServer accepts "IP", "IP:PORT", "[IPv6]" and "[IPv6]:PORT". Names
-// are refused: resolving the resolver would need a resolver.
-func parseServer(s string) (netip.AddrPort, error) {
-	if ap, err := netip.ParseAddrPort(s); err == nil && ap.Port() != 0 {
-		return ap, nil
-	}
-	if a, err := netip.ParseAddr(strings.TrimSuffix(strings.TrimPrefix(s, "["), "]")); err == nil {
-		return netip.AddrPortFrom(a, 53), nil
-	}
-	return netip.AddrPort{}, fmt.Errorf("server %q: want IP or IP:PORT, with IPv6 as [IP]:PORT", s)
-}
-
 // String returns the target as given.
 func (d *DNS) String() string { return d.target }
 
@@ -219,14 +161,8 @@ func (d *DNS) Resolve(ctx context.Context) (name string, answers []string, err e
 	if err := ctx.Err(); err != nil {
 		return "", nil, fmt.Errorf("%s: %w", d.name, err)
 	}
-	a := newAttempt(ctx, d)
-	for _, server := range d.servers {
-		todo := a.todo()
-		if len(todo) == 0 || ctx.Err() != nil {
-			break
-		}
-		a.ask(ctx, server, todo)
-	}
+	a := &attempt{d: d}
+	a.run(ctx)
 	return a.result()
 }
 
@@ -293,11 +229,6 @@ func (d *DNS) missing(answers []string) []string {
 	return miss
 }
 
-// satisfied reports whether answers already make the name ready.
-func (d *DNS) satisfied(answers []string) bool {
-	return len(answers) >= d.minRecords && len(d.missing(answers)) == 0
-}
-
 // judge decides on the candidate that has records: the first one, as that is
 // the name a program in the pod would get.
 func (d *DNS) judge(c *candidate) (string, []string, error) {
@@ -311,15 +242,6 @@ func (d *DNS) judge(c *candidate) (string, []string, error) {
 		return "", nil, fmt.Errorf("%s: answers %v for %s do not include %s", d.name, answers, name, strings.Join(miss, ", "))
 	}
 	return name, answers, nil
-}
-
-// result judges the first candidate with records, or explains why there is
-// none.
-func (a *attempt) result() (string, []string, error) {
-	if i := a.firstFound(); i < len(a.cands) {
-		return a.d.judge(&a.cands[i])
-	}
-	return "", nil, a.notFound()
 }
 
 // notFound explains why no candidate has records. Candidates failing for the
@@ -361,12 +283,22 @@ func (a *attempt) notFound() error {
 			parts[i] = fmt.Sprintf("%s exists but has no %s records", names, a.d.typeLabel(" or "))
 		case g.rank == 1:
 			parts[i] = fmt.Sprintf("%s exist but have no %s records", names, a.d.typeLabel(" or "))
+		case len(groups) == 1 && names == strings.TrimSuffix(a.d.name, "."):
+			parts[i] = g.reason // the message starts with the name already
 		default:
 			parts[i] = g.reason + " for " + names
 		}
 	}
 	if len(parts) == 0 {
 		return fmt.Errorf("%s: no server asked", a.d.name)
+	}
+	if a.stoppedAt != "" {
+		// Say why later search domains were not asked.
+		rule := "glibc"
+		if a.d.resolver == ResolverMusl {
+			rule = "musl"
+		}
+		parts = append(parts, "like "+rule+", the search stopped at "+strings.TrimSuffix(a.stoppedAt, "."))
 	}
 	return fmt.Errorf("%s: %s", a.d.name, strings.Join(parts, "; "))
 }

@@ -4,71 +4,231 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"math/rand/v2"
 	"net"
-	"net/netip"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
 	"github.com/miekg/dns"
-	"golang.org/x/net/ipv4"
 )
 
 const (
 	// udpSize is the EDNS0 buffer size recommended by DNS flag day 2020: big
 	// enough for most answers, small enough to avoid IP fragmentation.
 	udpSize = 1232
-	// defaultAttemptTimeout bounds an attempt whose context has no deadline.
-	defaultAttemptTimeout = 2 * time.Second
 	// maxChain bounds how many CNAMEs are followed, in case of a loop.
 	maxChain = 16
 )
 
-// outcome is what an attempt has learned about one candidate name.
-type outcome int
-
-const (
-	unasked  outcome = iota // no answer yet
-	failed                  // every server asked so far failed to answer
-	nxdomain                // the name does not exist
-	nodata                  // the name exists without the wanted records
-	found                   // the name has the wanted records, maybe too few
-)
-
-// candidate is one name of the search list, as one attempt sees it.
-type candidate struct {
-	name    string // fully qualified
-	outcome outcome
-	values  []string // answers so far
-	fails   []string // why each server asked failed
+// reply is what one server said about one candidate.
+type reply struct {
+	final    bool     // an answer that settles the candidate
+	values   []string // its records, when final
+	nxdomain bool     // final: the name does not exist
+	fail     string   // why not final
+	heard    bool     // the server answered or timed out, glibc's gotsomewhere
+	// rcodeFirst is the rcode of the reply to the first question, -1 if none
+	// came: glibc keeps it in its answer buffer.
+	rcodeFirst int
 }
 
-// attempt is the state of one call to Resolve.
-type attempt struct {
-	d     *DNS
-	cands []candidate
-	// budget is the time each server gets, rounded so that the same timeout
-	// reads the same in every attempt's message.
-	budget time.Duration
+// exchange is one server's conversation about one candidate: the first
+// question, and AAAA too for an address, on one connected UDP socket. Being
+// connected, the socket hears of ICMP port unreachable, so a server that
+// is not listening fails fast instead of timing out.
+type exchange struct {
+	conn     *net.UDPConn
+	server   string
+	deadline time.Time
+	wait     time.Duration // what the server was given, for messages
+	qs       []*dns.Msg
+	replies  []*dns.Msg
+	sent     int
+	strays   int    // packets that answered no question asked
+	fail     string // why the exchange ended without every reply
+	heard    bool   // the server answered or timed out, glibc's gotsomewhere
 }
 
-func newAttempt(ctx context.Context, d *DNS) *attempt {
-	total := defaultAttemptTimeout
-	if dl, ok := ctx.Deadline(); ok {
-		total = time.Until(dl)
+// ask puts the candidate's questions to server i, as glibc's send_dg does:
+// both at once unless options single-request, each reply matched by ID and
+// question, a truncated one asked again over TCP.
+func (a *attempt) ask(ctx context.Context, i int, name string) reply {
+	x := a.newExchange(ctx, i, name)
+	if x.conn != nil {
+		defer x.conn.Close()
+		stop := context.AfterFunc(ctx, func() { x.conn.SetReadDeadline(time.Unix(1, 0)) })
+		defer stop()
+		x.converse(ctx, a.d.conf.singleRequest)
 	}
-	a := &attempt{
-		d:      d,
-		cands:  make([]candidate, len(d.candidates)),
-		budget: roundBudget(total / time.Duration(len(d.servers))),
+	return x.reply(a.d)
+}
+
+func (a *attempt) newExchange(ctx context.Context, i int, name string) *exchange {
+	server := a.d.conf.servers[i]
+	x := &exchange{server: server.String(), wait: time.Duration(a.d.conf.wait(i)) * time.Second}
+	x.deadline = time.Now().Add(x.wait)
+	if dl, ok := ctx.Deadline(); ok && dl.Before(x.deadline) {
+		x.deadline, x.wait = dl, time.Until(dl)
 	}
-	for i, name := range d.candidates {
-		a.cands[i].name = name
+	qtypes := []uint16{a.d.qtype}
+	if a.d.anyAddr {
+		qtypes = append(qtypes, dns.TypeAAAA)
 	}
-	return a
+	id := uint16(rand.Uint32())
+	for j, t := range qtypes {
+		m := &dns.Msg{
+			MsgHdr:   dns.MsgHdr{Id: id + uint16(j), RecursionDesired: true},
+			Question: []dns.Question{{Name: name, Qtype: t, Qclass: dns.ClassINET}},
+		}
+		m.SetEdns0(udpSize, false)
+		x.qs = append(x.qs, m)
+	}
+	x.replies = make([]*dns.Msg, len(x.qs))
+	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
+	if err != nil {
+		x.fail = x.server + ": " + errText(err)
+		return x
+	}
+	x.conn = conn
+	conn.SetReadDeadline(x.deadline)
+	return x
+}
+
+// converse sends the questions and reads replies until each has one or the
+// wait is over.
+func (x *exchange) converse(ctx context.Context, oneAtATime bool) {
+	buf := make([]byte, 3*udpSize)
+	for x.fail == "" && x.pending() {
+		for x.sent < len(x.qs) && (!oneAtATime || x.sent == x.answered()) {
+			if err := x.send(); err != nil {
+				x.fail = x.server + ": " + errText(err)
+				return
+			}
+		}
+		n, err := x.conn.Read(buf)
+		if err != nil {
+			x.fail = x.readFailure(ctx, err)
+			return
+		}
+		x.heard = true
+		// A datagram that fills the buffer may have been cut short.
+		x.handle(ctx, buf[:n], n == len(buf))
+	}
+}
+
+func (x *exchange) send() error {
+	pkt, err := x.qs[x.sent].Pack()
+	if err == nil {
+		_, err = x.conn.Write(pkt)
+	}
+	x.sent++
+	return err
+}
+
+func (x *exchange) answered() int {
+	n := 0
+	for _, r := range x.replies {
+		if r != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (x *exchange) pending() bool { return x.answered() < len(x.qs) }
+
+// handle takes in one packet. Packets that answer no question asked are
+// late answers to an earlier attempt, or spoofed, and are skipped.
+func (x *exchange) handle(ctx context.Context, pkt []byte, cut bool) {
+	m := new(dns.Msg)
+	unpackErr := m.Unpack(pkt)
+	j := -1
+	for k, q := range x.qs[:x.sent] {
+		if x.replies[k] == nil && answers(m, q) {
+			j = k
+		}
+	}
+	if j < 0 {
+		x.strays++
+		return
+	}
+	switch {
+	case m.Truncated || cut:
+		var err error
+		if m, err = x.overTCP(ctx, x.qs[j]); err != nil {
+			x.heard = true
+			x.fail = fmt.Sprintf("truncated UDP answer from %s, TCP retry failed: %s", x.server, errText(err))
+			return
+		}
+	case unpackErr != nil:
+		x.fail = fmt.Sprintf("bad answer from %s: %v", x.server, unpackErr)
+		return
+	}
+	x.replies[j] = m
+}
+
+// unusable says why glibc's send_dg moves to the next server after reply
+// m, or "" if it takes m: SERVFAIL, NOTIMP and REFUSED, and an empty
+// answer that is neither authoritative nor recursive and has no additional
+// records, which old BIND 4 servers sent as a lame referral.
+func unusable(m *dns.Msg) string {
+	switch {
+	case m.Rcode == dns.RcodeServerFailure || m.Rcode == dns.RcodeNotImplemented || m.Rcode == dns.RcodeRefused:
+		return rcodeText(m.Rcode)
+	case m.Rcode == dns.RcodeSuccess && len(m.Answer) == 0 && !m.Authoritative && !m.RecursionAvailable && len(m.Extra) == 0:
+		return "an empty answer, neither authoritative nor recursive (a lame referral)"
+	}
+	return ""
+}
+
+// reply sums up the exchange as glibc would: any usable reply settles the
+// candidate (a SERVFAIL for AAAA does not spoil an A answer); otherwise the
+// server failed, and the next one is asked.
+func (x *exchange) reply(d *DNS) reply {
+	r := reply{rcodeFirst: -1, fail: x.fail, heard: x.heard}
+	if m := x.replies[0]; m != nil {
+		r.rcodeFirst = m.Rcode
+	}
+	for j, m := range x.replies {
+		if m == nil {
+			continue
+		}
+		r.heard = true
+		if why := unusable(m); why != "" {
+			r.fail = why + " from " + x.server
+			continue
+		}
+		r.final = true
+		name, qtype := x.qs[j].Question[0].Name, x.qs[j].Question[0].Qtype
+		r.values = append(r.values, answerValues(m, name, qtype)...)
+		r.nxdomain = r.nxdomain || m.Rcode == dns.RcodeNameError
+	}
+	if len(r.values) > 0 {
+		r.nxdomain = false
+	}
+	if r.final {
+		r.fail = ""
+	}
+	r.heard = r.heard || x.heard
+	return r
+}
+
+// readFailure describes an error reading from the socket.
+func (x *exchange) readFailure(ctx context.Context, err error) string {
+	wait := roundBudget(x.wait)
+	x.heard = x.heard || isTimeout(err)
+	switch {
+	case errors.Is(ctx.Err(), context.Canceled):
+		return x.server + ": canceled"
+	case isTimeout(err) && x.strays > 0:
+		// A server (or a middlebox) that answers with the wrong ID or
+		// question: say so, or it looks like a silent server.
+		return fmt.Sprintf("no answer from %s within %v (ignored %d that did not match the question or ID)", x.server, wait, x.strays)
+	case isTimeout(err):
+		return fmt.Sprintf("no answer from %s within %v", x.server, wait)
+	}
+	return x.server + ": " + errText(err)
 }
 
 // roundBudget keeps about two significant digits of d, which absorbs the
@@ -83,247 +243,6 @@ func roundBudget(d time.Duration) time.Duration {
 		return d.Round(10 * time.Millisecond)
 	}
 	return max(d.Round(time.Millisecond), time.Millisecond)
-}
-
-// firstFound returns the index of the first candidate with records, or
-// len(a.cands) if there is none yet.
-func (a *attempt) firstFound() int {
-	for i := range a.cands {
-		if a.cands[i].outcome == found {
-			return i
-		}
-	}
-	return len(a.cands)
-}
-
-// todo returns the candidates the next server should be asked about: those
-// without a definite answer that come before the first one with records.
-// Like glibc, a failure on one candidate does not stop the later ones.
-func (a *attempt) todo() []int {
-	var t []int
-	for i := range a.cands[:a.firstFound()] {
-		if o := a.cands[i].outcome; o == unasked || o == failed {
-			t = append(t, i)
-		}
-	}
-	return t
-}
-
-// fail records why a server gave no usable answer for candidate i.
-func (a *attempt) fail(i int, reason string) {
-	c := &a.cands[i]
-	if len(c.values) > 0 {
-		// The A query answered; only the AAAA follow-up failed.
-		c.outcome = found
-		return
-	}
-	c.outcome = failed
-	c.fails = append(c.fails, reason)
-}
-
-// record takes in server's answer m to the qtype question for candidate i. It
-// returns the type to ask next, or 0 when the candidate is settled.
-func (a *attempt) record(i int, qtype uint16, m *dns.Msg, server string) uint16 {
-	c := &a.cands[i]
-	switch m.Rcode {
-	case dns.RcodeSuccess:
-	case dns.RcodeNameError:
-		c.outcome = nxdomain
-		if len(c.values) > 0 {
-			// NXDOMAIN for AAAA after A records is a server quirk.
-			c.outcome = found
-		}
-		return 0
-	default:
-		a.fail(i, rcodeText(m.Rcode)+" from "+server)
-		return 0
-	}
-	c.values = append(c.values, answerValues(m, c.name, qtype)...)
-	if qtype == dns.TypeA && a.d.anyAddr && !a.d.satisfied(c.values) {
-		return dns.TypeAAAA
-	}
-	c.outcome = found
-	if len(c.values) == 0 {
-		c.outcome = nodata
-	}
-	return 0
-}
-
-// query is a question in flight on an exchange's socket.
-type query struct {
-	cand int
-	msg  *dns.Msg
-}
-
-// exchange is one attempt's conversation with one server.
-type exchange struct {
-	a        *attempt
-	conn     *ipv4.PacketConn
-	server   string
-	deadline time.Time
-	nextID   uint16
-	inflight []query
-	unsent   []ipv4.Message
-	broken   string // why the socket is unusable, once it is
-	strays   int    // packets that answered no question in flight
-}
-
-// ask asks server about the candidates in todo. All questions go out at once
-// on one connected UDP socket and answers are taken in any order, batched
-// with sendmmsg and recvmmsg, so an attempt costs a handful of syscalls
-// however long the search list is. Being connected, the socket also hears of
-// ICMP port unreachable, so a server that is not listening yet fails fast
-// instead of timing out.
-func (a *attempt) ask(ctx context.Context, server netip.AddrPort, todo []int) {
-	x := &exchange{a: a, server: server.String(), deadline: time.Now().Add(a.budget), nextID: uint16(rand.Uint32())}
-	ctxDeadline, hasDeadline := ctx.Deadline()
-	if hasDeadline && ctxDeadline.Before(x.deadline) {
-		x.deadline = ctxDeadline
-	}
-	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
-	if err != nil {
-		x.broken = x.server + ": " + errText(err)
-	} else {
-		defer conn.Close()
-		// ipv4.PacketConn only adds batch I/O here, which works on IPv6
-		// sockets too.
-		x.conn = ipv4.NewPacketConn(conn)
-		// Arming a timer wakes the runtime's poller; when ctx's deadline
-		// is the one that counts, its own timer suffices.
-		if !hasDeadline || x.deadline.Before(ctxDeadline) {
-			conn.SetReadDeadline(x.deadline)
-		}
-		stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
-		defer stop()
-	}
-	for _, i := range todo {
-		x.send(i, a.d.qtype)
-	}
-	b := a.d.bufs.Get().(*readBatch)
-	defer a.d.bufs.Put(b)
-	for x.flush(); x.waiting(); x.flush() {
-		n, err := x.conn.ReadBatch(b.msgs[:], 0)
-		if err != nil {
-			x.failInflight(x.readFailure(ctx, err))
-			return
-		}
-		for _, m := range b.msgs[:n] {
-			// A datagram that fills the buffer may have been cut short.
-			x.handle(ctx, m.Buffers[0][:m.N], m.N == len(m.Buffers[0]))
-		}
-	}
-}
-
-// readBatch holds the buffers for one recvmmsg.
-type readBatch struct {
-	msgs [8]ipv4.Message
-	bufs [8][3 * udpSize]byte
-}
-
-func newReadBatch() any {
-	b := new(readBatch)
-	for i := range b.msgs {
-		b.msgs[i].Buffers = [][]byte{b.bufs[i][:]}
-	}
-	return b
-}
-
-// send queues the qtype question for candidate i, or fails it if the socket
-// is broken.
-func (x *exchange) send(i int, qtype uint16) {
-	if x.broken != "" {
-		x.a.fail(i, x.broken)
-		return
-	}
-	m := &dns.Msg{
-		MsgHdr:   dns.MsgHdr{Id: x.nextID, RecursionDesired: true},
-		Question: []dns.Question{{Name: x.a.cands[i].name, Qtype: qtype, Qclass: dns.ClassINET}},
-	}
-	x.nextID++ // IDs must differ to tell the answers apart.
-	m.SetEdns0(udpSize, false)
-	pkt, err := m.Pack()
-	if err != nil {
-		x.a.fail(i, fmt.Sprintf("packing query: %v", err))
-		return
-	}
-	x.inflight = append(x.inflight, query{i, m})
-	x.unsent = append(x.unsent, ipv4.Message{Buffers: [][]byte{pkt}})
-}
-
-// flush sends the queued questions.
-func (x *exchange) flush() {
-	for len(x.unsent) > 0 && x.broken == "" {
-		n, err := x.conn.WriteBatch(x.unsent, 0)
-		if err == nil && n == 0 {
-			err = io.ErrShortWrite // never spin on a socket that takes nothing
-		}
-		if err != nil {
-			// Typically ECONNREFUSED, from an ICMP error to an earlier
-			// question.
-			x.broken = x.server + ": " + errText(err)
-			x.failInflight(x.broken)
-		}
-		x.unsent = x.unsent[n:]
-	}
-	x.unsent = x.unsent[:0]
-}
-
-// waiting reports whether a question in flight could still change the result.
-// Once a candidate has records, later candidates no longer matter.
-func (x *exchange) waiting() bool {
-	first := x.a.firstFound()
-	return slices.ContainsFunc(x.inflight, func(q query) bool { return q.cand < first })
-}
-
-// failInflight fails every question in flight.
-func (x *exchange) failInflight(reason string) {
-	for _, q := range x.inflight {
-		x.a.fail(q.cand, reason)
-	}
-	x.inflight = nil
-}
-
-// readFailure describes an error reading from the socket.
-func (x *exchange) readFailure(ctx context.Context, err error) string {
-	switch {
-	case errors.Is(ctx.Err(), context.Canceled):
-		return x.server + ": canceled"
-	case isTimeout(err) && x.strays > 0:
-		// A server (or a middlebox) that answers with the wrong ID or
-		// question: say so, or it looks like a silent server.
-		return fmt.Sprintf("no answer from %s within %v (ignored %d that did not match the question or ID)", x.server, x.a.budget, x.strays)
-	case isTimeout(err):
-		return fmt.Sprintf("no answer from %s within %v", x.server, x.a.budget)
-	}
-	return x.server + ": " + errText(err)
-}
-
-// handle takes in one packet. Packets that answer no question in flight are
-// late answers to an earlier attempt, or spoofed, and are skipped.
-func (x *exchange) handle(ctx context.Context, pkt []byte, cut bool) {
-	m := new(dns.Msg)
-	unpackErr := m.Unpack(pkt)
-	j := slices.IndexFunc(x.inflight, func(q query) bool { return answers(m, q.msg) })
-	if j < 0 {
-		x.strays++
-		return
-	}
-	q := x.inflight[j]
-	x.inflight = slices.Delete(x.inflight, j, j+1)
-	switch {
-	case m.Truncated || cut:
-		var err error
-		if m, err = x.overTCP(ctx, q.msg); err != nil {
-			x.a.fail(q.cand, fmt.Sprintf("truncated UDP answer from %s, TCP retry failed: %s", x.server, errText(err)))
-			return
-		}
-	case unpackErr != nil:
-		x.a.fail(q.cand, fmt.Sprintf("bad answer from %s: %v", x.server, unpackErr))
-		return
-	}
-	if next := x.a.record(q.cand, q.msg.Question[0].Qtype, m, x.server); next != 0 {
-		x.send(q.cand, next)
-	}
 }
 
 // overTCP asks q again over TCP, after a truncated UDP answer.

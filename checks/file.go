@@ -45,10 +45,10 @@ func (f *File) Check(context.Context) error {
 		return nil
 	}
 	if !fi.Mode().IsRegular() {
-		return fmt.Errorf("%s exists but is not a regular file", f.Path)
+		return definite(fmt.Errorf("%s exists but is not a regular file", f.Path))
 	}
 	if fi.Size() == 0 {
-		return fmt.Errorf("%s exists but is empty", f.Path)
+		return definite(fmt.Errorf("%s exists but is empty", f.Path))
 	}
 	return nil
 }

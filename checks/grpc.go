@@ -126,7 +126,7 @@ func grpcStatus(resp *http.Response) error {
 	case "UNIMPLEMENTED":
 		return errors.New("grpc: the server does not implement grpc.health.v1.Health (UNIMPLEMENTED)")
 	case "NOT_FOUND":
-		return fmt.Errorf("grpc: the health service does not know this service (NOT_FOUND): %s", msg)
+		return definite(fmt.Errorf("grpc: the health service does not know this service (NOT_FOUND): %s", msg))
 	}
 	if msg != "" {
 		return fmt.Errorf("grpc: %s: %s", name, msg)
@@ -191,5 +191,9 @@ func (g *GRPC) judge(body []byte) error {
 	if g.service != "" {
 		what = fmt.Sprintf("service %q", g.service)
 	}
-	return fmt.Errorf("grpc: %s is %s", what, name)
+	err := fmt.Errorf("grpc: %s is %s", what, name)
+	if status == 2 || status == 3 { // NOT_SERVING, SERVICE_UNKNOWN: said by the server
+		return definite(err)
+	}
+	return err
 }

@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/initbox/initbox/internal/grpchealth"
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/grpchealth"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // grpcServer serves the health service over HTTP/2 on loopback: without

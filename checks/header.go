@@ -11,17 +11,9 @@ import (
 func buildHeader(lines, files []string) (http.Header, string, error) {
 	h, err := httpopt.Header(lines, files)
 	if err != nil {
-		return nil, "", asUsageError(err)
+		return nil, "", err
 	}
 	host := h.Get("Host")
 	h.Del("Host")
 	return h, host, nil
-}
-
-// asUsageError turns an httpopt.ArgError into a *UsageError.
-func asUsageError(err error) error {
-	if ae, ok := httpopt.AsArgError(err); ok {
-		return &UsageError{Arg: ae.Arg, Err: ae.Err}
-	}
-	return err
 }

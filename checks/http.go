@@ -1,6 +1,7 @@
 package checks
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,26 +12,37 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/initbox/initbox/internal/bodytext"
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
-// HTTPOptions configures http:// and https:// targets. The zero value sends
-// GET and accepts 200–399, like a kubelet httpGet probe.
+// HTTPOptions configures http:// and https:// targets. The zero value probes
+// the way a kubelet httpGet probe does: GET with "Accept: */*", redirects
+// followed on the same host name, 200–399 accepted, the body read up to 10
+// KiB within the attempt's time. Unlike the kubelet, certificates are
+// verified unless TLS says otherwise.
 type HTTPOptions struct {
-	Method          string   // default GET
-	Headers         []string // "Name: value"
-	HeaderFiles     []string // "Name=/path/to/file": the value is the file's content, trimmed (mounted secrets)
-	Body            string   // request body, sent afresh on every attempt
-	Status          string   // accepted statuses, e.g. "200-399" (default) or "200,204,300-302"
-	ExpectBody      string   // the body must contain this
-	ExpectRegex     string   // the body must match this regular expression
-	FollowRedirects bool     // follow redirects instead of judging the 3xx itself
-	TLS             TLSOptions
+	Method      string   // default GET
+	Headers     []string // "Name: value"; they replace User-Agent and Accept, and an empty Accept removes it
+	HeaderFiles []string // "Name=/path/to/file": the value is the file's content, trimmed (mounted secrets)
+	Body        string   // request body, sent afresh on every attempt
+	Status      string   // accepted statuses, e.g. "200-399" (default) or "200,204,300-302"
+	ExpectBody  string   // the body must contain this
+	ExpectRegex string   // the body must match this regular expression
+	Redirects   Redirects
+	UserAgent   string // default "initbox"; a User-Agent header wins
+	TLS         TLSOptions
 }
 
-// maxBody bounds how much of a response body is read, so a huge or endless
-// body cannot exhaust memory or the attempt's time.
-const maxBody = 1 << 20
+const (
+	// probeBody is how much of a body the kubelet reads: all of it must
+	// arrive within the attempt's time, so a stalled body fails.
+	probeBody = 10 << 10
+	// maxBody bounds the body read for ExpectBody and ExpectRegex, so a huge
+	// or endless body cannot exhaust memory or the attempt's time.
+	maxBody = 1 << 20
+)
 
 // HTTP is ready when a request to URL answers with an accepted status and,
 // if asked, a body that contains or matches the expected text.
@@ -44,7 +56,7 @@ type HTTP struct {
 	status   statusSet
 	contains string
 	re       *regexp.Regexp
-	follow   bool
+	redirect Redirects
 	tls      *tlsConfig
 }
 
@@ -57,21 +69,22 @@ func newHTTP(target string, o HTTPOptions) (*HTTP, error) {
 		return nil, usageErrorf(target, "missing host: want http://HOST[:PORT]/path")
 	}
 	h := &HTTP{url: target, target: redact.URL(target), method: o.Method, body: o.Body,
-		contains: o.ExpectBody, follow: o.FollowRedirects}
+		contains: o.ExpectBody, redirect: o.Redirects}
 	if h.method == "" {
 		h.method = http.MethodGet
 	}
 	if h.status, err = parseStatusSet(o.Status); err != nil {
-		return nil, usageErrorf("--status "+o.Status, "%v", err)
+		return nil, option.Errorf(option.Status, o.Status, "%v", err)
 	}
 	if o.ExpectRegex != "" {
 		if h.re, err = regexp.Compile(o.ExpectRegex); err != nil {
-			return nil, usageErrorf("--expect-regex", "%v", err)
+			return nil, option.Errorf(option.ExpectRegex, "", "%v", err)
 		}
 	}
 	if h.header, h.host, err = buildHeader(o.Headers, o.HeaderFiles); err != nil {
 		return nil, err
 	}
+	probeHeader(h.header, o.UserAgent)
 	if u.Scheme == "https" || o.TLS != (TLSOptions{}) {
 		if h.tls, err = newTLSConfig(o.TLS); err != nil {
 			return nil, err
@@ -80,12 +93,40 @@ func newHTTP(target string, o HTTPOptions) (*HTTP, error) {
 	return h, nil
 }
 
+// probeHeader adds the headers a kubelet probe sends unless the options
+// set them: its User-Agent is kube-probe/MAJOR.MINOR, ours names initbox.
+func probeHeader(h http.Header, userAgent string) {
+	if _, ok := h["User-Agent"]; !ok {
+		h.Set("User-Agent", cmp.Or(userAgent, "initbox"))
+	}
+	if _, ok := h["Accept"]; !ok {
+		h.Set("Accept", "*/*")
+	} else if h.Get("Accept") == "" {
+		h.Del("Accept") // the kubelet's way to send none
+	}
+}
+
 // Check sends one complete, fresh request on a new connection and judges the
 // answer.
 func (h *HTTP) Check(ctx context.Context) error {
+	_, err := h.CheckWarn(ctx)
+	return err
+}
+
+// CheckWarn is Check that also returns a warning when the target is ready
+// but its final answer was a redirect that was not followed, which the
+// kubelet reports as a Warning and counts as success.
+func (h *HTTP) CheckWarn(ctx context.Context) (warning string, err error) {
+	_, warning, err = h.do(ctx)
+	return warning, err
+}
+
+// do is CheckWarn that also returns the status of the final answer, 0 if
+// none came.
+func (h *HTTP) do(ctx context.Context) (code int, warning string, err error) {
 	req, err := http.NewRequestWithContext(ctx, h.method, h.url, strings.NewReader(h.body))
 	if err != nil {
-		return err
+		return 0, "", err
 	}
 	req.Header = h.header.Clone()
 	if h.host != "" {
@@ -93,30 +134,37 @@ func (h *HTTP) Check(ctx context.Context) error {
 	}
 	resp, err := h.client().Do(req)
 	if err != nil {
-		return unwrapURLError(err)
+		return 0, "", unwrapURLError(err)
 	}
 	defer resp.Body.Close()
-	return h.judge(resp)
+	if err := h.judge(resp); err != nil {
+		return resp.StatusCode, "", err
+	}
+	return resp.StatusCode, h.redirect.warning(resp), nil
 }
 
+// judge reads the body, as the kubelet does whatever the status, and decides.
+// The body must arrive within the attempt's time: a server that sends its
+// headers and then stalls is not ready.
 func (h *HTTP) judge(resp *http.Response) error {
 	wantBody := h.contains != "" || h.re != nil
-	if !h.status.has(resp.StatusCode) {
-		snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 200))
-		return &StatusError{Code: resp.StatusCode, Want: h.status.String(), Body: string(snippet)}
+	limit := int64(probeBody)
+	if wantBody {
+		limit = maxBody
 	}
-	if !wantBody {
-		return nil
-	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil {
-		return fmt.Errorf("reading body: %w", err)
+		return &BodyError{Code: resp.StatusCode, Read: len(body), Err: unwrapURLError(err)}
+	}
+	if !h.status.has(resp.StatusCode) {
+		// Enough for the text of an HTML error page, past its <head>.
+		return &StatusError{Code: resp.StatusCode, Want: h.status.String(), Body: string(body[:min(len(body), 2048)])}
 	}
 	if h.contains != "" && !strings.Contains(string(body), h.contains) {
-		return fmt.Errorf("status %d but body does not contain %q", resp.StatusCode, h.contains)
+		return definite(fmt.Errorf("status %d but body does not contain %q", resp.StatusCode, h.contains))
 	}
 	if h.re != nil && !h.re.Match(body) {
-		return fmt.Errorf("status %d but body does not match /%s/", resp.StatusCode, h.re)
+		return definite(fmt.Errorf("status %d but body does not match /%s/", resp.StatusCode, h.re))
 	}
 	return nil
 }
@@ -135,11 +183,7 @@ func (h *HTTP) client() *http.Client {
 	if h.tls != nil {
 		tr.TLSClientConfig = h.tls.clone()
 	}
-	c := &http.Client{Transport: tr}
-	if !h.follow {
-		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	}
-	return c
+	return &http.Client{Transport: tr, CheckRedirect: h.redirect.check}
 }
 
 func (h *HTTP) String() string { return h.target }
@@ -153,11 +197,25 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("status %d %s, want %s", e.Code, http.StatusText(e.Code), e.Want)
-	if b := strings.TrimSpace(e.Body); b != "" {
-		msg += fmt.Sprintf(": %q", truncate(b, 100))
+	if b := bodytext.Reason(e.Body, 100); b != "" { // an HTML page's text, not its markup
+		msg += fmt.Sprintf(": %q", b)
 	}
 	return msg
 }
+
+// BodyError is an answer whose body could not be read in full (up to the
+// limit) within the attempt's time.
+type BodyError struct {
+	Code int   // the status, which came before the body
+	Read int   // bytes read before the error
+	Err  error // often a timeout
+}
+
+func (e *BodyError) Error() string {
+	return fmt.Sprintf("status %d but reading the body failed after %d bytes: %v", e.Code, e.Read, e.Err)
+}
+
+func (e *BodyError) Unwrap() error { return e.Err }
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -5,11 +5,12 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func mustParse(t *testing.T, target string, opts Options) Checker {
@@ -70,28 +71,12 @@ func TestHTTPStatusRules(t *testing.T) {
 			}
 			w.WriteHeader(tt.code)
 		}))
-		c := mustParse(t, srv.URL, Options{HTTP: HTTPOptions{Status: tt.status}})
+		c := mustParse(t, srv.URL, Options{HTTP: HTTPOptions{Status: tt.status, Redirects: RedirectsNone}})
 		err := c.Check(t.Context())
 		if (err == nil) != tt.ready {
 			t.Errorf("status %d with --status %q: got %v, want ready=%v", tt.code, tt.status, err, tt.ready)
 		}
 		srv.Close()
-	}
-}
-
-func TestHTTPFollowRedirects(t *testing.T) {
-	mux := http.NewServeMux()
-	mux.HandleFunc("/old", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/new", http.StatusFound) })
-	mux.HandleFunc("/new", func(w http.ResponseWriter, r *http.Request) { http.Error(w, "gone", http.StatusNotFound) })
-	srv := httptest.NewServer(mux)
-	defer srv.Close()
-	if err := mustParse(t, srv.URL+"/old", Options{}).Check(t.Context()); err != nil {
-		t.Errorf("without following, a 302 is ready: %v", err)
-	}
-	err := mustParse(t, srv.URL+"/old", Options{HTTP: HTTPOptions{FollowRedirects: true}}).Check(t.Context())
-	var se *StatusError
-	if !errors.As(err, &se) || se.Code != 404 {
-		t.Errorf("following: got %v, want the final 404", err)
 	}
 }
 
@@ -127,9 +112,7 @@ func TestHTTPBodyExpectations(t *testing.T) {
 func TestHTTPSendsFreshRequestEveryAttempt(t *testing.T) {
 	dir := t.TempDir()
 	tokenFile := filepath.Join(dir, "token")
-	if err := os.WriteFile(tokenFile, []byte("Bearer t0ken\n"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	testfiles.Write(t, dir, map[string]string{"token": "Bearer t0ken\n"})
 	var bodies []string
 	var remotes = map[string]bool{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

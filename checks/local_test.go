@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 func TestUnixSocketAppearsLate(t *testing.T) {

@@ -27,11 +27,7 @@ var mqttReturnCodes = []string{
 }
 
 func newMQTT(target string, o Options, secure bool) (*MQTT, error) {
-	port := "1883"
-	if secure {
-		port = "8883"
-	}
-	ep, err := parseEndpoint(target, port, o.Auth)
+	ep, err := parseEndpoint(target, defaultPort(secure, "1883", "8883"), o.Auth)
 	if err != nil {
 		return nil, err
 	}
@@ -39,10 +35,8 @@ func newMQTT(target string, o Options, secure bool) (*MQTT, error) {
 		return nil, usageErrorf(ep.target, "an MQTT target has no path: want mqtt://[USER:PASSWORD@]HOST[:PORT]")
 	}
 	m := &MQTT{ep: ep}
-	if secure {
-		if m.tls, err = newTLSConfig(o.HTTP.TLS); err != nil {
-			return nil, err
-		}
+	if m.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+		return nil, err
 	}
 	return m, nil
 }
@@ -51,20 +45,11 @@ func (m *MQTT) String() string { return m.ep.target }
 
 // Check connects, reads CONNACK and disconnects.
 func (m *MQTT) Check(ctx context.Context) error {
-	pass, err := m.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, m.ep.addr)
+	conn, pass, err := m.ep.open(ctx, m.tls, "mqtt")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if m.tls != nil {
-		if conn, err = startTLS(ctx, conn, m.tls.clone(), m.ep.host); err != nil {
-			return fmt.Errorf("mqtt: %w", err)
-		}
-	}
 	// A password needs a user name in MQTT 3.1.1: without one in the URL,
 	// a --password meant for other targets is left out.
 	if _, err := conn.Write(mqttConnect(clientID(), m.ep.user, pass, m.ep.user != "" && m.ep.pass.set)); err != nil {
@@ -83,6 +68,8 @@ func (m *MQTT) Check(ctx context.Context) error {
 		return nil
 	case rc == 4 || rc == 5:
 		return &AuthError{"mqtt", fmt.Sprintf("%s (CONNACK %d)", mqttReturnCodes[rc], rc)}
+	case rc == 3: // server unavailable, in the broker's own words
+		return definite(fmt.Errorf("mqtt: %s (CONNACK %d)", mqttReturnCodes[rc], rc))
 	case int(rc) < len(mqttReturnCodes):
 		return fmt.Errorf("mqtt: %s (CONNACK %d)", mqttReturnCodes[rc], rc)
 	default:

@@ -50,11 +50,7 @@ func (m *MySQL) String() string { return m.ep.target }
 
 // Check reads the handshake, logs in and pings.
 func (m *MySQL) Check(ctx context.Context) error {
-	pass, err := m.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, m.ep.addr)
+	conn, pass, err := m.ep.open(ctx, nil, "mysql")
 	if err != nil {
 		return err
 	}
@@ -242,6 +238,9 @@ func myError(p []byte) error {
 	text := fmt.Sprintf("%s (%d)", msg, code)
 	if slices.Contains(myAuthErrors, code) {
 		return &AuthError{"mysql", text}
+	}
+	if code == 1053 { // ER_SERVER_SHUTDOWN: the server says it is going away
+		return definite(errors.New("mysql: " + text))
 	}
 	return errors.New("mysql: " + text)
 }

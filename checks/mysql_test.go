@@ -123,13 +123,8 @@ func TestMySQLLogins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(pwFile, []byte("app-secret\n"), 0o600)
-	tests := []struct {
-		name, url string
-		auth      AuthOptions
-		want      string
-	}{
+	pwFile := passwordFile(t, "app-secret")
+	tests := []loginCase{
 		{"no user: the handshake is enough", "mysql://%s", AuthOptions{}, ""},
 		{"user and password", "mysql://app:app-secret@%s", AuthOptions{}, ""},
 		{"with a database", "mysql://app:app-secret@%s/appdb", AuthOptions{}, ""},
@@ -138,12 +133,7 @@ func TestMySQLLogins(t *testing.T) {
 		{"no password given", "mysql://app@%s", AuthOptions{}, "auth: (using password: NO) (1045)"},
 		{"database not granted", "mysql://app:app-secret@%s/mysql", AuthOptions{}, "auth: to database 'mysql' (1044)"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := mustParse(t, fmt.Sprintf(tt.url, s.addr()), Options{Auth: tt.auth}).Check(t.Context())
-			checkVerdict(t, err, tt.want, "secret", "nope")
-		})
-	}
+	checkLogins(t, s.addr(), tests)
 }
 
 func TestMySQLScrambleVectors(t *testing.T) {

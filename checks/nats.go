@@ -64,11 +64,7 @@ type natsConnect struct {
 // Check reads INFO, upgrades to TLS if the server requires it, and sends
 // CONNECT and PING.
 func (n *NATS) Check(ctx context.Context) error {
-	pass, err := n.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, n.ep.addr)
+	conn, pass, err := n.ep.open(ctx, nil, "nats")
 	if err != nil {
 		return err
 	}

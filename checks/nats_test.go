@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -66,8 +65,7 @@ func TestNATSCredentials(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(pwFile, []byte("app-secret\n"), 0o600)
+	pwFile := passwordFile(t, "app-secret")
 	addr, tokAddr := hostPort(host, port), hostPort(thost, tport)
 	tests := []struct {
 		name, url string

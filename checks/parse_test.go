@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 func TestParseRejectsBadInput(t *testing.T) {
@@ -28,13 +30,13 @@ func TestParseRejectsBadInput(t *testing.T) {
 		{"empty host", "tcp://:80", Options{}, "missing host"},
 		{"bad URL", "http://[::1/x", Options{}, "bad URL"},
 		{"URL without host", "http:///path", Options{}, "missing host"},
-		{"bad regex", "http://app/", Options{HTTP: HTTPOptions{ExpectRegex: "a(b"}}, "--expect-regex"},
+		{"bad regex", "http://app/", Options{HTTP: HTTPOptions{ExpectRegex: "a(b"}}, string(option.ExpectRegex)},
 		{"bad status", "http://app/", Options{HTTP: HTTPOptions{Status: "2xx"}}, "not an HTTP status"},
 		{"backwards range", "http://app/", Options{HTTP: HTTPOptions{Status: "399-200"}}, "runs backwards"},
 		{"bad header", "http://app/", Options{HTTP: HTTPOptions{Headers: []string{"NoColonHere"}}}, `want "Name: value"`},
 		{"bad header name", "http://app/", Options{HTTP: HTTPOptions{Headers: []string{"Bad Name: x"}}}, "not a valid header name"},
 		{"missing header file", "http://app/", Options{HTTP: HTTPOptions{HeaderFiles: []string{"Authorization=" + filepath.Join(dir, "nope")}}}, "no such file"},
-		{"unreadable CA file", "https://app/", Options{HTTP: HTTPOptions{TLS: TLSOptions{CAFile: filepath.Join(dir, "missing.pem")}}}, "--ca-file"},
+		{"unreadable CA file", "https://app/", Options{HTTP: HTTPOptions{TLS: TLSOptions{CAFile: filepath.Join(dir, "missing.pem")}}}, string(option.CAFile)},
 		{"CA file without PEM", "https://app/", Options{HTTP: HTTPOptions{TLS: TLSOptions{CAFile: notPEM}}}, "no PEM certificates"},
 		{"cert without key", "https://app/", Options{HTTP: HTTPOptions{TLS: TLSOptions{CertFile: notPEM}}}, "give both"},
 		{"relative unix path", "unix://run/app.sock", Options{}, "absolute path"},

@@ -57,11 +57,7 @@ func (p *Postgres) String() string { return p.ep.target }
 // Check makes one connection: TLS if sslmode asks, the startup message,
 // authentication and, after a login, SELECT 1.
 func (p *Postgres) Check(ctx context.Context) error {
-	pass, err := p.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, p.ep.addr)
+	conn, pass, err := p.ep.open(ctx, nil, "postgres")
 	if err != nil {
 		return err
 	}
@@ -176,7 +172,7 @@ func (p *Postgres) login(c *pgConn, user, pass string) (bool, error) {
 				return false, nil // the server answered with authentication: ready
 			}
 			if !p.ep.pass.set {
-				return false, &AuthError{"postgres", fmt.Sprintf("the server wants a password for user %q: give it in the URL, --password or --password-file", user)}
+				return false, &AuthError{"postgres", fmt.Sprintf("the server wants a password for user %q: give it in the URL, %s", user, passwordOptions)}
 			}
 		}
 		switch code {
@@ -221,6 +217,11 @@ func (p *Postgres) refused(e pgError) error {
 			return nil
 		}
 		return &AuthError{"postgres", e.String()}
+	}
+	if e.code == "57P01" || e.code == "57P02" || e.code == "57P03" {
+		// Shutting down, crashed, starting up or in recovery: the
+		// server says itself that it is not serving.
+		return definite(e.err())
 	}
 	return e.err()
 }

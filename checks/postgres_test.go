@@ -202,13 +202,8 @@ func TestPostgresLogins(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(pwFile, []byte("scram-secret\n"), 0o600)
-	tests := []struct {
-		name, url string
-		auth      AuthOptions
-		want      string // "" ready; "auth: …" an *AuthError mentioning …
-	}{
+	pwFile := passwordFile(t, "scram-secret")
+	tests := []loginCase{
 		{"no user: logs in as postgres", "postgres://%s", AuthOptions{}, ""},
 		{"no user, unknown database", "postgres://%s/nodb", AuthOptions{}, `database "nodb" does not exist (3D000)`},
 		{"no user: a password request is enough", "postgres://%s/pwdb", AuthOptions{}, ""},
@@ -226,12 +221,7 @@ func TestPostgresLogins(t *testing.T) {
 		{"no password given", "postgres://scramuser@%s/postgres", AuthOptions{}, `auth: the server wants a password for user "scramuser"`},
 		{"unknown user", "postgres://nobody:x@%s/postgres", AuthOptions{}, "auth: (28P01)"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := mustParse(t, fmt.Sprintf(tt.url, s.addr()), Options{Auth: tt.auth}).Check(t.Context())
-			checkVerdict(t, err, tt.want, "secret", "nope")
-		})
-	}
+	checkLogins(t, s.addr(), tests)
 }
 
 func TestPostgresTLS(t *testing.T) {

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -11,7 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/option"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // protocolSchemes are the protocol checks, each with a URL form that
@@ -109,7 +111,7 @@ func TestProtocolUsageErrors(t *testing.T) {
 		{"grpc without port", "grpc://api", AuthOptions{}, "missing port"},
 		{"grpc with a user", "grpc://me:pw@api:50051", AuthOptions{}, "takes no user"},
 		{"both password options", "postgres://app@db", AuthOptions{Password: "x", PasswordFile: pw}, "not both"},
-		{"missing password file", "postgres://app@db", AuthOptions{PasswordFile: pw + ".missing"}, "--password-file"},
+		{"missing password file", "postgres://app@db", AuthOptions{PasswordFile: pw + ".missing"}, string(option.PasswordFile)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -142,4 +144,34 @@ func TestPasswordFileReadEveryAttempt(t *testing.T) {
 			t.Errorf("got %q, %v; want %q", got, err, want)
 		}
 	}
+}
+
+// loginCase is one way of logging in to a server: url holds %s for the
+// server's address; want is "" for ready, else what the error must say
+// (see checkVerdict).
+type loginCase struct {
+	name, url string
+	auth      AuthOptions
+	want      string
+}
+
+// checkLogins checks every case against the server at addr.
+func checkLogins(t *testing.T, addr string, tests []loginCase) {
+	t.Helper()
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := mustParse(t, fmt.Sprintf(tt.url, addr), Options{Auth: tt.auth}).Check(t.Context())
+			checkVerdict(t, err, tt.want, "secret", "nope")
+		})
+	}
+}
+
+// passwordFile writes a password file, as a mounted secret holds it.
+func passwordFile(t *testing.T, password string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(path, []byte(password+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 // Redis is ready when PING is answered PONG: not -LOADING (the dataset is
@@ -29,13 +31,11 @@ func newRedis(target string, o Options, secure bool) (*Redis, error) {
 		}
 	}
 	if ep.user != "" && !ep.pass.set {
-		return nil, usageErrorf(ep.target, "user %q needs a password: redis://USER:PASSWORD@HOST, --password or --password-file", ep.user)
+		return nil, usageErrorf(ep.target, "user %q needs a password: redis://USER:PASSWORD@HOST, %s or %s", ep.user, option.Password, option.PasswordFile)
 	}
 	r := &Redis{ep: ep}
-	if secure {
-		if r.tls, err = newTLSConfig(o.HTTP.TLS); err != nil {
-			return nil, err
-		}
+	if r.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+		return nil, err
 	}
 	return r, nil
 }
@@ -45,20 +45,11 @@ func (r *Redis) String() string { return r.ep.target }
 // Check sends AUTH (with a password) and PING in one write and reads the
 // answers.
 func (r *Redis) Check(ctx context.Context) error {
-	pass, err := r.ep.pass.get()
-	if err != nil {
-		return err
-	}
-	conn, err := dialSession(ctx, r.ep.addr)
+	conn, pass, err := r.ep.open(ctx, r.tls, "redis")
 	if err != nil {
 		return err
 	}
 	defer conn.Close()
-	if r.tls != nil {
-		if conn, err = startTLS(ctx, conn, r.tls.clone(), r.ep.host); err != nil {
-			return fmt.Errorf("redis: %w", err)
-		}
-	}
 	var req []byte
 	if r.ep.pass.set {
 		args := []string{"AUTH", pass}
@@ -88,7 +79,10 @@ func (r *Redis) Check(ctx context.Context) error {
 	case reply == "+PONG":
 		return nil
 	case strings.HasPrefix(reply, "-NOAUTH"):
-		return &AuthError{"redis", reply[1:] + ": give the password in the URL (redis://:PASSWORD@HOST), --password or --password-file"}
+		return &AuthError{"redis", reply[1:] + ": give the password in the URL (redis://:PASSWORD@HOST), " + passwordOptions}
+	case strings.HasPrefix(reply, "-LOADING"):
+		// The server says itself that it is not serving yet.
+		return definite(errors.New("redis: " + reply[1:]))
 	}
 	return errors.New("redis: " + strings.TrimPrefix(reply, "-"))
 }

@@ -113,13 +113,8 @@ func TestRedisPasswords(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pwFile := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(pwFile, []byte("default-secret\n"), 0o600)
-	tests := []struct {
-		name, url string
-		auth      AuthOptions
-		want      string
-	}{
+	pwFile := passwordFile(t, "default-secret")
+	tests := []loginCase{
 		{"no password", "redis://%s", AuthOptions{}, "auth: NOAUTH Authentication required"},
 		{"password", "redis://:default-secret@%s", AuthOptions{}, ""},
 		{"wrong password", "redis://:nope@%s", AuthOptions{}, "auth: WRONGPASS"},
@@ -128,12 +123,7 @@ func TestRedisPasswords(t *testing.T) {
 		{"ACL user", "redis://app:app-secret@%s", AuthOptions{}, ""},
 		{"ACL user, wrong password", "redis://app:nope@%s", AuthOptions{}, "auth: WRONGPASS"},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := mustParse(t, fmt.Sprintf(tt.url, s.addr()), Options{Auth: tt.auth}).Check(t.Context())
-			checkVerdict(t, err, tt.want, "secret", "nope")
-		})
-	}
+	checkLogins(t, s.addr(), tests)
 }
 
 func TestRedisBusyScript(t *testing.T) {

@@ -6,9 +6,6 @@ package checks
 // are slow to start are shared by the package and stopped by TestMain.
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	crand "crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -26,6 +23,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 // work is this package's scratch directory, traversable by the servers
@@ -51,8 +50,13 @@ func TestMain(m *testing.M) {
 // need returns the path of the first of the given programs that exists (a
 // name is looked up in PATH). When none does, the test is skipped loudly,
 // or fails if INITBOX_REQUIRE_SERVERS is set, as scripts/test.sh does.
+// Under go test -short the real servers are left out: they take seconds
+// each to start.
 func need(t testing.TB, programs ...string) string {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("starts a real server: not under -short")
+	}
 	for _, p := range programs {
 		if path, err := exec.LookPath(p); err == nil {
 			return path
@@ -126,12 +130,10 @@ func setUser(cmd *exec.Cmd, name string) error {
 	if name == "" || os.Getuid() != 0 {
 		return nil
 	}
-	u, err := user.Lookup(name)
+	uid, gid, err := lookupIDs(name)
 	if err != nil {
 		return err
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
@@ -139,17 +141,26 @@ func setUser(cmd *exec.Cmd, name string) error {
 	return nil
 }
 
+// lookupIDs returns the user and group IDs of a user name.
+func lookupIDs(name string) (uid, gid int, err error) {
+	u, err := user.Lookup(name)
+	if err != nil {
+		return 0, 0, err
+	}
+	uid, _ = strconv.Atoi(u.Uid)
+	gid, _ = strconv.Atoi(u.Gid)
+	return uid, gid, nil
+}
+
 // chownTree gives a directory to the user a server runs as, when root.
 func chownTree(dir, name string) error {
 	if os.Getuid() != 0 {
 		return nil
 	}
-	u, err := user.Lookup(name)
+	uid, gid, err := lookupIDs(name)
 	if err != nil {
 		return err
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
 	return filepath.WalkDir(dir, func(path string, _ os.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -266,10 +277,6 @@ func (e *events) list() []string {
 // "initbox.test" into dir as server.crt and server.key (PEM). The
 // certificate is its own CA: server.crt is also the CA file.
 func writeCert(dir string) error {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), crand.Reader)
-	if err != nil {
-		return err
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
 		Subject:      pkix.Name{CommonName: "initbox.test"},
@@ -280,10 +287,7 @@ func writeCert(dir string) error {
 		IsCA:         true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageCertSign,
 	}
-	der, err := x509.CreateCertificate(crand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return err
-	}
+	der, key := testcert.Issue(tmpl, nil, nil)
 	keyDER, err := x509.MarshalPKCS8PrivateKey(key)
 	if err != nil {
 		return err

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/initbox/initbox/internal/httpopt"
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -40,6 +41,9 @@ type AuthError struct {
 }
 
 func (e *AuthError) Error() string { return e.Proto + ": authentication failed: " + e.Msg }
+
+// passwordOptions ends the advice of a message about a missing password.
+var passwordOptions = string(option.Password) + " or " + string(option.PasswordFile)
 
 // endpoint is a protocol target's URL, parsed and validated once.
 type endpoint struct {
@@ -109,11 +113,11 @@ func newCredential(user *url.Userinfo, o AuthOptions) (credential, error) {
 	}
 	switch {
 	case o.Password != "" && o.PasswordFile != "":
-		return credential{}, usageErrorf("--password-file", "give either --password or --password-file, not both")
+		return credential{}, option.Errorf(option.PasswordFile, "", "give either %s or %s, not both", option.Password, option.PasswordFile)
 	case o.PasswordFile != "":
 		f, err := os.Open(o.PasswordFile)
 		if err != nil {
-			return credential{}, asUsageError(httpopt.SecretFileError("--password-file ", o.PasswordFile, err))
+			return credential{}, httpopt.SecretFileError(option.PasswordFile, "", o.PasswordFile, err)
 		}
 		f.Close()
 		return credential{file: o.PasswordFile, set: true}, nil
@@ -127,10 +131,38 @@ func (c credential) get() (string, error) {
 	}
 	b, err := os.ReadFile(c.file)
 	if err != nil {
-		return "", fmt.Errorf("reading --password-file: %w", err)
+		return "", fmt.Errorf("reading %s: %w", option.PasswordFile, err)
 	}
 	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
 }
+
+// open starts one attempt of a protocol check: it reads the password (from
+// its file again: a mounted secret may have changed), dials, and runs the
+// TLS handshake when tls is set. Closing conn closes the TCP connection
+// itself, with no TLS close_notify to wait on: the check is done with it.
+func (ep *endpoint) open(ctx context.Context, tls *tlsConfig, proto string) (conn net.Conn, pass string, err error) {
+	if pass, err = ep.pass.get(); err != nil {
+		return nil, "", err
+	}
+	raw, err := dialSession(ctx, ep.addr)
+	if err != nil || tls == nil {
+		return raw, pass, err
+	}
+	tc, err := startTLS(ctx, raw, tls.clone(), ep.host)
+	if err != nil {
+		raw.Close()
+		return nil, "", fmt.Errorf("%s: %w", proto, err)
+	}
+	return rawCloser{Conn: tc, raw: raw}, pass, nil
+}
+
+// rawCloser is a TLS connection whose Close closes the TCP connection.
+type rawCloser struct {
+	net.Conn
+	raw net.Conn
+}
+
+func (c rawCloser) Close() error { return c.raw.Close() }
 
 // dialSession opens one attempt's TCP connection. Every read and write is
 // bound by ctx's deadline, and ending ctx (a signal) unblocks them at once.

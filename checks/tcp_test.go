@@ -8,7 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testnet"
+	"github.com/initbox/initbox/internal/testutil/faults"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 func TestTCPOpensLate(t *testing.T) {
@@ -37,13 +38,7 @@ func TestTCPOpensLate(t *testing.T) {
 }
 
 func TestTCPBareHostPortAndIPv6(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go testnet.AcceptAndClose(ln)
-	c, err := Parse(ln.Addr().String(), Options{})
+	c, err := Parse(faults.AcceptClose(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,22 +64,7 @@ func TestTCPBareHostPortAndIPv6(t *testing.T) {
 func TestTCPFullBacklogTimesOut(t *testing.T) {
 	// A listener that never accepts, with its queue full: further SYNs are
 	// dropped, so a connect hangs until the attempt's own timeout.
-	late := testnet.NewLate(t)
-	late.Listen(t, 0)
-	var held []net.Conn
-	defer func() {
-		for _, c := range held {
-			c.Close()
-		}
-	}()
-	for range 4 {
-		c, err := net.DialTimeout("tcp", late.Addr, 200*time.Millisecond)
-		if err != nil {
-			break
-		}
-		held = append(held, c)
-	}
-	c, err := Parse("tcp://"+late.Addr, Options{})
+	c, err := Parse("tcp://"+faults.FullBacklog(t), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

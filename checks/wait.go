@@ -9,6 +9,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // Policy says how often to retry and how long one attempt may take. Zero
@@ -30,16 +32,20 @@ const (
 )
 
 func (p Policy) withDefaults() Policy {
-	if p.AttemptTimeout <= 0 {
-		p.AttemptTimeout = DefaultAttemptTimeout
-	}
-	if p.MinInterval <= 0 {
-		p.MinInterval = DefaultMinInterval
-	}
+	p.AttemptTimeout = positiveOr(p.AttemptTimeout, DefaultAttemptTimeout)
+	p.MinInterval = positiveOr(p.MinInterval, DefaultMinInterval)
 	if p.MaxInterval < p.MinInterval {
 		p.MaxInterval = max(DefaultMaxInterval, p.MinInterval)
 	}
 	return p
+}
+
+// positiveOr is d, or def when d is not positive.
+func positiveOr(d, def time.Duration) time.Duration {
+	if d <= 0 {
+		return def
+	}
+	return d
 }
 
 // delay is the pause between the starts of two attempts after waiting for
@@ -58,6 +64,7 @@ type Event struct {
 	Ready    bool
 	Err      error  // why the target is not ready; nil when Ready
 	Detail   string // what was found, from a Detailer: "myservice.default.svc.cluster.local: 10.0.0.7"
+	Warning  string // ready, but worth a warning, from a Warner: a redirect to another host
 	Attempts int
 	Elapsed  time.Duration
 }
@@ -68,6 +75,16 @@ type Detailer interface {
 	Checker
 	CheckDetail(ctx context.Context) (detail string, err error)
 }
+
+// Warner is a Checker whose ready answer may come with a warning, as a
+// kubelet probe's result may be Warning, which counts as success.
+type Warner interface {
+	Checker
+	CheckWarn(ctx context.Context) (warning string, err error)
+}
+
+// found is what a ready attempt reports besides being ready.
+type readyInfo struct{ detail, warning string }
 
 // Waiter retries checks until they are ready or the context ends.
 type Waiter struct {
@@ -95,19 +112,30 @@ func (w *Waiter) Wait(ctx context.Context, targets []Checker) error {
 	results := make([]TargetError, len(targets))
 	ready := make([]bool, len(targets))
 	var wg sync.WaitGroup
+	var once sync.Once
+	var final error
 	for i, c := range targets {
 		wg.Go(func() {
-			results[i], ready[i] = w.retry(ctx, p, c, start)
-			if ready[i] && w.Any {
+			if wc, ok := c.(Watcher); ok {
+				results[i], ready[i] = w.watch(ctx, wc, start)
+			} else {
+				results[i], ready[i] = w.retry(ctx, p, c, start)
+			}
+			switch {
+			case ready[i] && w.Any:
+				cancel()
+			case isFinal(results[i].Err) && !w.Any:
+				// All must be ready and this one never will be.
+				once.Do(func() { final = results[i].Err })
 				cancel()
 			}
 		})
 	}
 	wg.Wait()
-	return w.verdict(ctx, results, ready)
+	return w.verdict(ctx, results, ready, final)
 }
 
-func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool) error {
+func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []bool, final error) error {
 	var pending []TargetError
 	for i, ok := range ready {
 		if ok && w.Any {
@@ -120,7 +148,13 @@ func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []boo
 	if len(pending) == 0 {
 		return nil
 	}
-	return &NotReadyError{Targets: pending, Cause: context.Cause(ctx)}
+	cause := context.Cause(ctx)
+	if final != nil {
+		cause = final
+	} else if cause == nil {
+		cause = firstFinal(pending) // with Any, every target failed for good
+	}
+	return &NotReadyError{Targets: pending, Cause: cause}
 }
 
 // retry runs attempts for one target until it is ready or ctx ends.
@@ -134,17 +168,25 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 	for {
 		attemptStart := time.Now()
 		res.Attempts++
-		detail, err := runAttempt(ctx, c, pol.AttemptTimeout)
+		f, err := runAttempt(ctx, c, pol.AttemptTimeout)
 		if err == nil {
-			w.report(Event{Target: res.Target, Ready: true, Detail: detail, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
 		}
-		if ctx.Err() != nil {
+		if isFinal(err) {
+			res.Err = err
+			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			return res, false
+		}
+		if ended(ctx) {
 			// Cut short by the overall deadline: that is not the
-			// target's fault, so keep the last real error.
+			// target's fault, so keep the last real error. The
+			// deadline has passed; its timer may not have fired yet,
+			// and the verdict reads the cause from ctx.
 			if res.Err == nil {
-				res.Err = err
+				res.Err = cutShort(ctx, err, time.Since(attemptStart))
 			}
+			<-ctx.Done()
 			return res, false
 		}
 		if res.Err == nil || reason(res.Err) != reason(err) {
@@ -174,47 +216,81 @@ func (w *Waiter) report(e Event) {
 }
 
 // runAttempt runs one check under its own timeout, inside ctx.
-func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (string, error) {
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInfo, error) {
 	actx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	var detail string
-	var err error
-	if d, ok := c.(Detailer); ok {
-		detail, err = d.CheckDetail(actx)
-	} else {
-		err = c.Check(actx)
-	}
+	f, err := attempt1(actx, c)
 	// A socket deadline can fire a moment before the context's own timer:
-	// the clock decides, not the order of the two.
+	// the clock decides, not the order of the two. When the deadline was
+	// ctx's, the wait is over, not the attempt: ctx's timer may not have
+	// fired yet, so ctx.Err() alone cannot tell.
 	deadline, _ := actx.Deadline()
-	if err != nil && ctx.Err() == nil && (actx.Err() != nil || !time.Now().Before(deadline)) {
-		return "", &AttemptTimeoutError{After: timeout, Err: err}
+	outer, hasOuter := ctx.Deadline()
+	now := time.Now()
+	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
+	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
+		return readyInfo{}, timedOut(timeout, err)
 	}
-	return detail, err
+	return f, err
+}
+
+// attempt1 makes one attempt, asking for what a Detailer or Warner can say.
+func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
+	switch c := c.(type) {
+	case Detailer:
+		f.detail, err = c.CheckDetail(ctx)
+	case Warner:
+		f.warning, err = c.CheckWarn(ctx)
+	default:
+		err = c.Check(ctx)
+	}
+	return f, err
+}
+
+// timedOut wraps err, from an attempt that ran out of time, in an
+// *AttemptTimeoutError. For a check of gone it goes inside: what is
+// uncertain is whether the target is gone, and the timeout is why.
+func timedOut(after time.Duration, err error) error {
+	var ng *NotGoneError
+	if errors.As(err, &ng) && ng.Err != nil {
+		return &NotGoneError{Err: &AttemptTimeoutError{After: after, Err: ng.Err}}
+	}
+	return &AttemptTimeoutError{After: after, Err: err}
+}
+
+// ended reports whether ctx is done or its deadline has passed; its timer
+// may fire a moment after the clock passes the deadline.
+func ended(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ctx.Err() != nil || (ok && !time.Now().Before(d))
 }
 
 // timerPause waits for d or until ctx ends, and reports whether d passed.
 func timerPause(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return sleep.For(ctx, d) == nil
 }
 
 // CheckOnce makes exactly one attempt per target, all in parallel, each
 // limited by ctx. It returns nil when all are ready, else a *NotReadyError.
 func CheckOnce(ctx context.Context, targets []Checker) error {
+	return (&Waiter{}).Once(ctx, targets)
+}
+
+// Once is CheckOnce that reports each ready target to OnChange, with what
+// it found and any warning. Policy and Any do not apply.
+func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
+	start := time.Now()
 	for i, c := range targets {
-		wg.Go(func() { errs[i] = c.Check(ctx) })
+		wg.Go(func() {
+			var f readyInfo
+			if f, errs[i] = attempt1(ctx, c); errs[i] == nil {
+				w.report(Event{Target: c.String(), Ready: true, Detail: f.detail, Warning: f.warning, Attempts: 1, Elapsed: time.Since(start)})
+			} else if ctx.Err() != nil {
+				errs[i] = cutShort(ctx, errs[i], time.Since(start))
+			}
+		})
 	}
 	wg.Wait()
 	var pending []TargetError
@@ -232,12 +308,21 @@ func CheckOnce(ctx context.Context, targets []Checker) error {
 // TargetError is one target that was not ready, with its last real error.
 type TargetError struct {
 	Target   string
-	Attempts int
+	Attempts int // attempts made, or states seen when Watched
 	Err      error
+	Watched  bool // followed by a Watcher rather than asked again and again
 }
 
 func (e TargetError) Error() string {
-	return fmt.Sprintf("%s: not ready after %d attempt%s: %v", e.Target, e.Attempts, plural(e.Attempts), e.Err)
+	state := "ready"
+	var ng *NotGoneError
+	if errors.As(e.Err, &ng) {
+		state = "gone"
+	}
+	if e.Watched {
+		return fmt.Sprintf("%s: not %s: %v", e.Target, state, e.Err)
+	}
+	return fmt.Sprintf("%s: not %s after %d attempt%s: %v", e.Target, state, e.Attempts, plural(e.Attempts), e.Err)
 }
 
 func (e TargetError) Unwrap() error { return e.Err }
@@ -270,11 +355,49 @@ type AttemptTimeoutError struct {
 }
 
 func (e *AttemptTimeoutError) Error() string {
-	if errors.Is(e.Err, context.DeadlineExceeded) && e.Err.Error() == context.DeadlineExceeded.Error() {
-		return fmt.Sprintf("no answer within %v", e.After)
+	msg := e.Err.Error()
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		// "grpc: context deadline exceeded": say what was being done,
+		// not what Go's context package calls it.
+		msg = strings.TrimRight(strings.TrimSuffix(msg, context.DeadlineExceeded.Error()), ": ")
+		if msg == "" {
+			return fmt.Sprintf("no answer within %v", e.After)
+		}
+		return fmt.Sprintf("no answer within %v (%s)", e.After, msg)
+	case strings.Contains(msg, fmt.Sprintf(" within %v", e.After)):
+		return msg // "no answer from 10.96.0.10:53 within 2s" says it already
 	}
-	return fmt.Sprintf("no answer within %v: %v", e.After, e.Err)
+	return fmt.Sprintf("no answer within %v: %v", e.After, msg)
 }
+
+// cutShort is err, from an attempt that ctx ended after d, as the user
+// should read it: a deadline in the middle of an attempt is a target that
+// did not answer within d; a cancellation says why ctx was cancelled
+// (its cause), not "context canceled".
+func cutShort(ctx context.Context, err error, d time.Duration) error {
+	d = d.Round(10 * time.Millisecond)
+	switch cause := context.Cause(ctx); {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &AttemptTimeoutError{After: d, Err: err}
+	case errors.Is(err, context.Canceled) && cause != nil && cause != context.Canceled:
+		return &stoppedError{After: d, Cause: cause, err: err}
+	}
+	return err
+}
+
+// stoppedError is an attempt stopped by its caller, for Cause.
+type stoppedError struct {
+	After time.Duration
+	Cause error
+	err   error
+}
+
+func (e *stoppedError) Error() string {
+	return fmt.Sprintf("stopped after %v: %v", e.After, e.Cause)
+}
+
+func (e *stoppedError) Unwrap() error { return e.err }
 
 func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
 

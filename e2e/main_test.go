@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -28,6 +29,11 @@ var (
 func TestMain(m *testing.M) { os.Exit(testMain(m)) }
 
 func testMain(m *testing.M) int {
+	flag.Parse()
+	if testing.Short() {
+		loud("E2E TESTS SKIPPED under -short")
+		return 0
+	}
 	var err error
 	if root, err = filepath.Abs(".."); err != nil {
 		panic(err)

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -24,6 +25,7 @@ import (
 // are verified against the system's roots unless told otherwise.
 type TLSOptions struct {
 	CAFile             string // PEM bundle to trust instead of the system roots
+	CertFile, KeyFile  string // client certificate and key (PEM), for servers that ask for one
 	InsecureSkipVerify bool   // accept any certificate; off unless asked for
 }
 
@@ -55,13 +57,7 @@ func (f *Fetcher) newClient() (*http.Client, error) {
 }
 
 func newTLSConfig(o TLSOptions) (*tls.Config, error) {
-	cfg := &tls.Config{InsecureSkipVerify: o.InsecureSkipVerify, MinVersion: tls.VersionTLS12}
-	pool, err := httpopt.CertPool(o.CAFile)
-	if err != nil {
-		return nil, asUsageError(err)
-	}
-	cfg.RootCAs = pool
-	return cfg, nil
+	return httpopt.TLS{CAFile: o.CAFile, CertFile: o.CertFile, KeyFile: o.KeyFile, InsecureSkipVerify: o.InsecureSkipVerify}.Config()
 }
 
 // RedirectError is a redirect initbox will not follow: a loop, or a
@@ -71,8 +67,8 @@ type RedirectError struct{ Reason string }
 func (e *RedirectError) Error() string { return e.Reason }
 
 // checkRedirect stops loops and downgrades, and keeps the user's headers
-// (often tokens) from reaching another host, as curl does with
-// Authorization. net/http already drops Authorization and Cookie there.
+// and Authorization (often tokens) from reaching another host or port, as
+// curl does with Authorization.
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) >= maxRedirects {
 		return &RedirectError{fmt.Sprintf("stopped after %d redirects: a redirect loop?", len(via))}
@@ -84,16 +80,21 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 		for name := range f.header {
 			req.Header.Del(name)
 		}
+		// net/http keeps Authorization for the same host name on another
+		// port; a registry's token is for the registry alone, not for the
+		// storage it redirects blobs to.
+		req.Header.Del("Authorization")
 	}
 	return nil
 }
 
-// do sends a GET with the given header through retryablehttp: connection
-// errors, 408, 429 and 5xx (and 404/403 with RetryNotFound) are retried,
-// with a complete fresh request each time, until ctx ends. The response is
-// the first that is not retried; its status is the caller's to judge.
+// do sends a GET (or t.method) with the given header through
+// retryablehttp: connection errors, 408, 429 and 5xx (and 404/403 with
+// RetryNotFound) are retried, with a complete fresh request each time,
+// until ctx ends. The response is the first that is not retried; its
+// status is the caller's to judge.
 func (t *target) do(ctx context.Context, header http.Header) (*http.Response, error) {
-	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, t.url.String(), nil)
+	req, err := retryablehttp.NewRequestWithContext(ctx, cmp.Or(t.method, http.MethodGet), t.url.String(), nil)
 	if err != nil {
 		return nil, errors.New("bad URL")
 	}
@@ -129,9 +130,30 @@ func (t *target) failure(ctx context.Context, err error) error {
 		return err
 	}
 	if t.lastReason != "" {
-		return fmt.Errorf("%w (attempts: %d; last: %s)", ctx.Err(), t.attempts, t.lastReason)
+		return stopped(ctx, "no success before the deadline", fmt.Sprintf(" (attempts: %d; last: %s)", t.attempts, t.lastReason))
 	}
-	return ctx.Err()
+	return stopped(ctx, "no answer before the deadline", "")
+}
+
+// stopError is a fetch that ctx ended, worded for people: "context
+// deadline exceeded" says nothing of what was happening. errors.Is still
+// finds the context's error.
+type stopError struct {
+	err error
+	msg string
+}
+
+func (e *stopError) Error() string { return e.msg }
+func (e *stopError) Unwrap() error { return e.err }
+
+// stopped says why ctx ended a fetch: at the deadline, what (and detail);
+// when cancelled, the context's error and detail, which the caller may
+// name better (the signal).
+func stopped(ctx context.Context, what, detail string) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &stopError{ctx.Err(), what + detail}
+	}
+	return &stopError{ctx.Err(), ctx.Err().Error() + detail}
 }
 
 // checkRetry is retryablehttp's CheckRetry: it decides and logs each time
@@ -165,9 +187,16 @@ func retryable(resp *http.Response, err error, notFound bool) (string, bool) {
 			invalid  x509.CertificateInvalidError
 			verify   *tls.CertificateVerificationError
 			record   tls.RecordHeaderError
+			op       *net.OpError
 		)
 		if errors.As(err, &redirect) || errors.As(err, &unknown) || errors.As(err, &hostname) ||
 			errors.As(err, &invalid) || errors.As(err, &verify) || errors.As(err, &record) {
+			return "", false
+		}
+		// A TLS alert from the server (crypto/tls reports it as a "remote
+		// error"): it refused the handshake, e.g. no or a wrong client
+		// certificate. Trying again changes nothing.
+		if errors.As(err, &op) && op.Op == "remote error" {
 			return "", false
 		}
 		return unwrapURLError(err).Error(), true
@@ -186,13 +215,15 @@ func retryable(resp *http.Response, err error, notFound bool) (string, bool) {
 	return "", false
 }
 
-// backoff honours Retry-After (seconds or an HTTP date) on any answer;
-// otherwise it doubles the pause from min up to max, with 10% jitter so
-// that pods do not retry in step.
+// backoff honours Retry-After (seconds or an HTTP date) on any answer,
+// but never pauses less than lo: "Retry-After: 0" or a date in the past
+// would otherwise retry thousands of times a second. Without it, the pause
+// doubles from lo up to hi, with 10% jitter so that pods do not retry in
+// step.
 func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return d
+			return max(d, lo)
 		}
 	}
 	d := hi

@@ -8,19 +8,22 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"time"
 
+	"github.com/initbox/initbox/internal/bodytext"
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // target is one job on its way: where it goes, what it must hash to, and
 // the state of its attempts.
 type target struct {
-	f    *Fetcher
-	job  Job
-	url  *url.URL
-	want Sums
-	dest string // "" until the server names the file
+	f      *Fetcher
+	job    Job
+	url    *url.URL
+	method string // of the requests t.do sends; "": GET
+	want   Sums
+	dest   string // "" until the server names the file
 
 	attempts   int    // requests made
 	lastReason string // why the last attempt was retried
@@ -43,7 +46,7 @@ func (e *cutError) Error() string { return "download cut off: " + e.err.Error() 
 func (e *cutError) Unwrap() error { return e.err }
 
 var (
-	errTooBig  = errors.New("larger than --max-size")
+	errTooBig  = errors.New("larger than " + string(option.MaxSize))
 	errStalled = errors.New("no data received for the stall timeout")
 	errRestart = errors.New("restart without Range")
 )
@@ -57,14 +60,15 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("status %d %s, want 200", e.Code, http.StatusText(e.Code))
-	if e.Body != "" {
-		msg += fmt.Sprintf(": %q", e.Body)
+	if b := bodytext.Reason(e.Body, 100); b != "" { // an HTML page's text, not its markup
+		msg += fmt.Sprintf(": %q", b)
 	}
 	return msg
 }
 
 func statusError(resp *http.Response) error {
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 100))
+	// Enough for the text of a typical error page, past its <head>.
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
 	return &StatusError{Code: resp.StatusCode, Body: string(snippet)}
 }
 
@@ -76,7 +80,7 @@ func (t *target) download(ctx context.Context) (Result, error) {
 	if t.dest != "" {
 		t.job.Progress.setDest(t.dest)
 		if t.want.IsZero() { // with a checksum, the file on disk just failed it
-			t.cond = loadManifest(t.dest, t.url.String())
+			t.cond = loadManifest(t.dest, t.url.String(), t.f.opts.StateDir)
 		}
 		// Only a partial download an earlier run left is opened now, to
 		// resume it; else the first answer with a body opens one, so that
@@ -104,7 +108,7 @@ func (t *target) skip(ctx context.Context) (Result, bool, error) {
 		return Result{}, false, nil
 	}
 	if t.f.opts.Extract {
-		m := loadManifest(t.dest, t.url.String())
+		m := loadManifest(t.dest, t.url.String(), t.f.opts.StateDir)
 		if m == nil || !m.Extracted || !m.matches(t.want) {
 			return Result{}, false, nil
 		}
@@ -142,7 +146,7 @@ func (t *target) transfer(ctx context.Context) error {
 		}
 		wait := backoff(t.f.opts.RetryWaitMin, t.f.opts.RetryWaitMax, fails, nil)
 		fails++
-		if err := sleep(ctx, wait); err != nil {
+		if err := sleep.For(ctx, wait); err != nil {
 			return fmt.Errorf("%w (%v)", err, cut)
 		}
 	}
@@ -166,17 +170,6 @@ func (t *target) size() int64 {
 		return 0
 	}
 	return t.part.size
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	timer := time.NewTimer(d)
-	defer timer.Stop()
-	select {
-	case <-timer.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // attempt sends one request (retried by t.do) and streams its body.

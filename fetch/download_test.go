@@ -13,6 +13,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func TestDownloadVerifiesAndPutsInPlace(t *testing.T) {
@@ -45,7 +47,7 @@ func TestWrongChecksumWritesNothing(t *testing.T) {
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) { serve(w, r, data, `"v1"`) })
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "app.conf")
-	writeFile(t, dest, []byte("old"))
+	testfiles.File(t, dest, []byte("old"))
 	f, _ := newTestFetcher(t, Options{})
 
 	res := f.Fetch(t.Context(), Job{URL: srv.URL + "/app.conf", Dest: dest, Want: Sums{SHA256: sha([]byte("other"))}})
@@ -269,7 +271,7 @@ func TestCompletePartialIsFetchedAgain(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "f")
 	rawURL := srv.URL + "/f"
 	// A run that died after the last byte but before the rename.
-	writeFile(t, hiddenName(dest, partialSuffix), data)
+	testfiles.File(t, hiddenName(dest, partialSuffix), data)
 	info := newPartialInfo(rawURL, `"v1"`, "", int64(len(data)))
 	p := &partial{path: hiddenName(dest, partialSuffix)}
 	if err := p.begin(info); err != nil {

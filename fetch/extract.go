@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/initbox/initbox/internal/atomicfile"
+	"github.com/initbox/initbox/internal/option"
 )
 
 // Limits caps what an archive may unpack to, so a decompression bomb or a
@@ -52,6 +53,7 @@ type archiveKind int
 const (
 	kindTar archiveKind = iota
 	kindTarGz
+	kindTarZstd
 	kindZip
 	kindGzipFile // a single gzipped file
 )
@@ -96,8 +98,10 @@ func sniff(f *os.File) (archiveKind, error) {
 			return kindTarGz, nil
 		}
 		return kindGzipFile, nil
+	case bytes.HasPrefix(head, zstdMagic):
+		return kindTarZstd, nil
 	}
-	return 0, &ArchiveError{Reason: "not a .tar, .tar.gz, .tgz, .zip or .gz file"}
+	return 0, &ArchiveError{Reason: "not a .tar, .tar.gz, .tgz, .tar.zst, .zip or .gz file"}
 }
 
 // isTar looks for the POSIX (ustar) or GNU magic in a tar header block.
@@ -120,7 +124,7 @@ func gunzipFile(ctx context.Context, f *os.File, dest string, mode os.FileMode, 
 	w := newWriteBehind(out.File, 0)
 	write := func(b []byte) error {
 		if left -= int64(len(b)); left < 0 {
-			return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (--extract-max-size): a decompression bomb?", lim.MaxBytes)}
+			return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (%s): a decompression bomb?", lim.MaxBytes, option.ExtractMaxBytes)}
 		}
 		_, err := w.Write(b)
 		return err
@@ -173,6 +177,8 @@ func fillStage(ctx context.Context, f *os.File, kind archiveKind, stage string, 
 		err = x.zip(f)
 	case kindTarGz:
 		err = x.tarGz(f)
+	case kindTarZstd:
+		err = x.tarZstd(f)
 	default:
 		err = x.tar(f)
 	}

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 // entryKind is what an archive entry creates.
@@ -43,6 +45,14 @@ type extractor struct {
 	files map[string]bool   // regular files created, for hard links
 	dirs  map[string]bool   // directories created, listed or not
 	buf   []byte
+
+	// rootfs unpacks the layers of an image, one over the other: absolute
+	// symlinks are the image's own (resolved from the target, never
+	// followed while unpacking), a later entry replaces a directory,
+	// setuid and setgid bits are dropped rather than refused, and seen
+	// holds the current layer's names for its whiteouts (see oci_layers.go).
+	rootfs bool
+	seen   map[string]bool
 }
 
 func newExtractor(ctx context.Context, root *os.Root, lim Limits) *extractor {
@@ -64,6 +74,9 @@ func (x *extractor) add(e entry) error {
 	if x.count++; x.count > x.lim.MaxFiles {
 		return x.tooMany()
 	}
+	if e.mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 && x.rootfs {
+		e.mode &^= fs.ModeSetuid | fs.ModeSetgid
+	}
 	if e.mode&(fs.ModeSetuid|fs.ModeSetgid) != 0 {
 		return &ArchiveError{Entry: e.name, Reason: "has the setuid or setgid bit"}
 	}
@@ -73,8 +86,14 @@ func (x *extractor) add(e entry) error {
 	if err := x.parents(name); err != nil {
 		return err
 	}
+	if x.seen != nil {
+		x.saw(name)
+	}
 	switch e.kind {
 	case entryDir:
+		if fi, err := x.root.Lstat(name); x.rootfs && err == nil && !fi.IsDir() {
+			x.remove(name) // a lower layer's file or link
+		}
 		x.dirs[name] = true
 		return x.root.MkdirAll(name, e.mode.Perm()|0o700)
 	case entryFile:
@@ -106,7 +125,7 @@ func (x *extractor) parents(name string) error {
 }
 
 func (x *extractor) tooMany() error {
-	return &ArchiveError{Reason: fmt.Sprintf("more than %d entries, counting the directories they need (--extract-max-files)", x.lim.MaxFiles)}
+	return &ArchiveError{Reason: fmt.Sprintf("more than %d entries, counting the directories they need (%s)", x.lim.MaxFiles, option.ExtractMaxFiles)}
 }
 
 func errString(err error, fallback string) string {
@@ -180,13 +199,17 @@ func (x *extractor) file(name string, e entry) error {
 }
 
 func (x *extractor) tooBig() error {
-	return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (--extract-max-size): a decompression bomb?", x.lim.MaxBytes)}
+	return &ArchiveError{Reason: fmt.Sprintf("unpacks to more than %d bytes (%s): a decompression bomb?", x.lim.MaxBytes, option.ExtractMaxBytes)}
 }
 
 // forget removes an earlier entry of the same name (tar archives may
 // hold updates of a file), so that nothing is written through it.
 func (x *extractor) forget(name string) {
 	if _, err := x.root.Lstat(name); err == nil {
+		if x.rootfs { // a lower layer's directory may be replaced by a file
+			x.remove(name)
+			return
+		}
 		x.root.Remove(name)
 		delete(x.links, name)
 		delete(x.files, name)
@@ -198,7 +221,7 @@ func (x *extractor) forget(name string) {
 // read lexically here and again, through every link, by checkLinks.
 func (x *extractor) symlink(name string, e entry) error {
 	t := e.target
-	if t == "" || path.IsAbs(t) || strings.ContainsRune(t, 0) {
+	if t == "" || path.IsAbs(t) && !x.rootfs || strings.ContainsRune(t, 0) {
 		return &ArchiveError{Entry: e.name, Reason: fmt.Sprintf("symlink to %q points outside the target", t)}
 	}
 	if _, ok := x.resolve(strings.Split(path.Dir(name), "/"), t, 0); !ok {
@@ -239,8 +262,11 @@ func (x *extractor) checkLinks() error {
 // resolve walks rel from dir, following the archive's symlinks, and
 // reports whether it stays inside the target. Loops count as escapes.
 func (x *extractor) resolve(dir []string, rel string, depth int) ([]string, bool) {
-	if depth > 40 || path.IsAbs(rel) {
+	if depth > 40 || path.IsAbs(rel) && !x.rootfs {
 		return nil, false
+	}
+	if path.IsAbs(rel) { // an image's absolute link: from its root
+		dir = nil
 	}
 	cur := make([]string, 0, len(dir)+4)
 	for _, c := range dir {
@@ -252,6 +278,9 @@ func (x *extractor) resolve(dir []string, rel string, depth int) ([]string, bool
 		switch c {
 		case "", ".":
 		case "..":
+			if len(cur) == 0 && x.rootfs {
+				continue // as in a chroot, the root's parent is the root
+			}
 			if len(cur) == 0 {
 				return nil, false
 			}

@@ -11,6 +11,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 func (x *extractor) tarGz(f *os.File) error {
@@ -18,6 +20,15 @@ func (x *extractor) tarGz(f *os.File) error {
 	if err != nil {
 		return &ArchiveError{Reason: "bad gzip data: " + err.Error()}
 	}
+	return x.tar(zr)
+}
+
+func (x *extractor) tarZstd(f *os.File) error {
+	zr, err := zstdReader(f)
+	if err != nil {
+		return err
+	}
+	defer zr.Close()
 	return x.tar(zr)
 }
 
@@ -31,27 +42,32 @@ func (x *extractor) tar(r io.Reader) error {
 		if err != nil {
 			return &ArchiveError{Reason: "bad tar data: " + err.Error()}
 		}
-		e := entry{name: hdr.Name, mode: hdr.FileInfo().Mode(), size: hdr.Size, target: hdr.Linkname, body: tr}
-		switch hdr.Typeflag {
-		case tar.TypeReg: // the reader reports the old TypeRegA as TypeReg
-			e.kind = entryFile
-		case tar.TypeDir:
-			e.kind = entryDir
-		case tar.TypeSymlink:
-			e.kind = entrySymlink
-		case tar.TypeLink:
-			e.kind = entryHardlink
-		case tar.TypeXGlobalHeader:
-			continue
-		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-			return &ArchiveError{Entry: hdr.Name, Reason: "is a device file or FIFO"}
-		default:
-			return &ArchiveError{Entry: hdr.Name, Reason: "has an unsupported type " + string(hdr.Typeflag)}
-		}
-		if err := x.add(e); err != nil {
+		if err := x.tarEntry(tr, hdr); err != nil {
 			return err
 		}
 	}
+}
+
+// tarEntry checks and creates the tar entry hdr, whose body tr holds.
+func (x *extractor) tarEntry(tr *tar.Reader, hdr *tar.Header) error {
+	e := entry{name: hdr.Name, mode: hdr.FileInfo().Mode(), size: hdr.Size, target: hdr.Linkname, body: tr}
+	switch hdr.Typeflag {
+	case tar.TypeReg: // the reader reports the old TypeRegA as TypeReg
+		e.kind = entryFile
+	case tar.TypeDir:
+		e.kind = entryDir
+	case tar.TypeSymlink:
+		e.kind = entrySymlink
+	case tar.TypeLink:
+		e.kind = entryHardlink
+	case tar.TypeXGlobalHeader:
+		return nil
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return &ArchiveError{Entry: hdr.Name, Reason: "is a device file or FIFO"}
+	default:
+		return &ArchiveError{Entry: hdr.Name, Reason: "has an unsupported type " + string(hdr.Typeflag)}
+	}
+	return x.add(e)
 }
 
 // maxLinkTarget bounds the content of a zip symlink entry (its target).
@@ -63,7 +79,7 @@ func (x *extractor) zip(f *os.File) error {
 		return err
 	}
 	if n, ok := zipEntries(f, fi.Size()); ok && n > uint64(x.lim.MaxFiles) {
-		return &ArchiveError{Reason: fmt.Sprintf("%d entries, more than %d (--extract-max-files)", n, x.lim.MaxFiles)}
+		return &ArchiveError{Reason: fmt.Sprintf("%d entries, more than %d (%s)", n, x.lim.MaxFiles, option.ExtractMaxFiles)}
 	}
 	zr, err := zip.NewReader(f, fi.Size())
 	// Insecure names are refused one by one below, with the entry named.

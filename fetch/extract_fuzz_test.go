@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 // fuzzLimits are small, so that a fuzzed bomb costs little.
@@ -35,12 +37,12 @@ func FuzzExtract(f *testing.F) {
 		// Odd lengths unpack over an old tree, so the swap is exercised.
 		old := len(archive)%2 == 1
 		if old {
-			writeFile(t, filepath.Join(dest, "old.txt"), []byte("old tree"))
+			testfiles.File(t, filepath.Join(dest, "old.txt"), []byte("old tree"))
 		} else if err := os.MkdirAll(work, 0o755); err != nil {
 			t.Fatal(err)
 		}
 		src := filepath.Join(top, "archive")
-		writeFile(t, src, archive)
+		testfiles.File(t, src, archive)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		err := unpack(ctx, src, dest, 0o644, fuzzLimits)

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 // member is one entry of a test archive.
@@ -100,7 +102,7 @@ type extractEnv struct {
 func newExtractEnv(t *testing.T) extractEnv {
 	top := t.TempDir()
 	e := extractEnv{top: top, work: filepath.Join(top, "work"), dest: filepath.Join(top, "work", "tree")}
-	writeFile(t, filepath.Join(e.dest, "old.txt"), []byte("old tree"))
+	testfiles.File(t, filepath.Join(e.dest, "old.txt"), []byte("old tree"))
 	return e
 }
 
@@ -108,7 +110,7 @@ func newExtractEnv(t *testing.T) extractEnv {
 func (e extractEnv) unpackFile(t *testing.T, archive []byte, lim Limits) Result {
 	t.Helper()
 	src := filepath.Join(e.top, "archive")
-	writeFile(t, src, archive)
+	testfiles.File(t, src, archive)
 	f, _ := newTestFetcher(t, Options{Extract: true, Limits: lim})
 	return f.Fetch(t.Context(), Job{URL: "file://" + src, Dest: e.dest})
 }
@@ -234,8 +236,8 @@ func TestExtractReplacesTree(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(e.dest, "old.txt")); err == nil {
 		t.Error("the old tree's file is still there")
 	}
-	if ents, _ := os.ReadDir(e.work); len(ents) != 2 { // tree and its manifest
-		t.Errorf("%s holds %d entries, want the tree and its manifest", e.work, len(ents))
+	if ents, _ := os.ReadDir(e.work); len(ents) != 1 { // the manifest is the tree's xattr
+		t.Errorf("%s holds %d entries, want only the tree", e.work, len(ents))
 	}
 
 	res := f.Fetch(t.Context(), job)
@@ -264,7 +266,7 @@ func TestExtractZipAndGzip(t *testing.T) {
 	zw.Write([]byte("just one file"))
 	zw.Close()
 	src := filepath.Join(e.top, "notes.txt.gz")
-	writeFile(t, src, gz.Bytes())
+	testfiles.File(t, src, gz.Bytes())
 	f, _ := newTestFetcher(t, Options{Extract: true})
 	res := f.Fetch(t.Context(), Job{URL: "file://" + src, Dir: e.work})
 	if res.Err != nil {

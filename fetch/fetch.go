@@ -16,10 +16,12 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -57,6 +59,13 @@ type Options struct {
 
 	Extract bool // unpack .tar, .tar.gz, .tgz, .zip or .gz into the destination
 	Limits  Limits
+
+	// StateDir, if set, keeps the manifests that make re-runs cheap; by
+	// default they are extended attributes of the files fetched (see
+	// manifest_store.go).
+	StateDir string
+
+	OCI OCIOptions // for oci:// references
 
 	Log *slog.Logger // retries, resumptions and restarts; nil: silent
 }
@@ -151,6 +160,9 @@ type Fetcher struct {
 
 	sumsMu sync.Mutex
 	sums   map[string]*sumsFile // checksum files, fetched once per run
+
+	creds    map[string]credential // registry credentials by host, from OCIOptions.AuthFile
+	platform Platform              // of images chosen from an index
 }
 
 // New validates opts (headers, files, CA certificates) and builds a
@@ -183,18 +195,17 @@ func New(opts Options) (*Fetcher, error) {
 	if f.client, err = f.newClient(); err != nil {
 		return nil, err
 	}
+	if err := f.setupOCI(); err != nil {
+		return nil, err
+	}
 	return f, nil
 }
 
 // UsageError is a Job or option that can never work: a bad URL, checksum,
 // header or CA file. It is reported before any download starts.
-type UsageError struct {
-	Arg string // the argument at fault, secrets removed
-	Err error
-}
-
-func (e *UsageError) Error() string { return fmt.Sprintf("%s: %v", e.Arg, e.Err) }
-func (e *UsageError) Unwrap() error { return e.Err }
+// Option names the option at fault (the CLI names its flag), Arg the URL
+// or value, secrets removed.
+type UsageError = option.Error
 
 func usageErrorf(arg, format string, a ...any) error {
 	return &UsageError{Arg: arg, Err: fmt.Errorf(format, a...)}
@@ -238,6 +249,9 @@ func (f *Fetcher) Fetch(ctx context.Context, job Job) Result {
 }
 
 func (f *Fetcher) fetch(ctx context.Context, job Job) (Result, error) {
+	if strings.HasPrefix(job.URL, OCIScheme+"://") {
+		return f.pull(ctx, job)
+	}
 	u, err := url.Parse(job.URL)
 	if err != nil {
 		return Result{Dest: job.Dest}, usageErrorf(redact.URL(job.URL), "bad URL")
@@ -254,12 +268,13 @@ func (f *Fetcher) fetch(ctx context.Context, job Job) (Result, error) {
 	}
 	if !f.opts.Extract && t.dest != "" {
 		if fi, err := os.Stat(t.dest); err == nil && fi.IsDir() {
-			return t.result(), fmt.Errorf("%s is a directory: give the file's path (-o %s) or use --dir", t.dest, filepath.Join(t.dest, "NAME"))
+			return t.result(), fmt.Errorf("%s is a directory: give the file's path (%s %s) or use %s", t.dest, option.Dest, filepath.Join(t.dest, "NAME"), option.Dir)
 		}
 	}
 	if u.Scheme == "file" {
 		return t.copyLocal(ctx)
 	}
+
 	return t.download(ctx)
 }
 

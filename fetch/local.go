@@ -31,7 +31,7 @@ func (t *target) copyLocal(ctx context.Context) (Result, error) {
 		return t.result(), err
 	}
 	if t.want.IsZero() {
-		t.cond = loadManifest(t.dest, t.url.String())
+		t.cond = loadManifest(t.dest, t.url.String(), t.f.opts.StateDir)
 		if res, ok, err := t.sameAsLast(ctx, fi.Size()); ok || err != nil {
 			return res, err
 		}

@@ -4,16 +4,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"os"
-
-	"github.com/initbox/initbox/internal/atomicfile"
 )
 
-// manifestSuffix names the manifest beside a fetched file:
-// ".<name>.initbox.json". It lets a re-run without a checksum ask the
-// server "has it changed?" (If-None-Match, If-Modified-Since) instead of
-// downloading again, and lets a re-run of --extract with a checksum skip
-// without a request.
-const manifestSuffix = ".initbox.json"
+// A manifest lets a re-run without a checksum ask the server "has it
+// changed?" (If-None-Match, If-Modified-Since) instead of downloading
+// again, and lets a re-run of an extraction with a checksum skip without a
+// request. Where it is kept is manifest_store.go's business.
 
 // manifest describes what a fetch wrote to its destination.
 type manifest struct {
@@ -33,8 +29,8 @@ type manifest struct {
 
 // loadManifest returns dest's manifest if it belongs to rawURL and dest is
 // still the file it describes; nil otherwise.
-func loadManifest(dest, rawURL string) *manifest {
-	data, err := os.ReadFile(hiddenName(dest, manifestSuffix))
+func loadManifest(dest, rawURL, stateDir string) *manifest {
+	data, legacy, err := readManifest(dest, stateDir)
 	if err != nil {
 		return nil
 	}
@@ -49,6 +45,9 @@ func loadManifest(dest, rawURL string) *manifest {
 	if !m.Extracted && fi.Size() != m.Size {
 		return nil
 	}
+	if legacy {
+		migrateManifest(dest, stateDir, data)
+	}
 	return &m
 }
 
@@ -62,15 +61,15 @@ func (m *manifest) matches(want Sums) bool {
 }
 
 // writeManifest records what was just written to dest.
-func writeManifest(dest string, m manifest) error {
+func writeManifest(dest, stateDir string, m manifest) error {
 	fi, err := os.Lstat(dest)
 	if err != nil {
 		return err
 	}
 	m.Inode, m.MTime = inode(fi), fi.ModTime().UnixNano()
-	data, err := json.MarshalIndent(m, "", "  ")
+	data, err := json.Marshal(m)
 	if err != nil {
 		return err
 	}
-	return atomicfile.WriteFile(hiddenName(dest, manifestSuffix), append(data, '\n'), 0o644)
+	return storeManifest(dest, stateDir, data)
 }

@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
 
@@ -22,6 +23,17 @@ func Check(jobs []Job, extract bool) error {
 	seen := map[string]string{}
 	for _, j := range jobs {
 		arg := redact.URL(j.URL)
+		if strings.HasPrefix(j.URL, OCIScheme+"://") {
+			dir, err := checkOCI(j)
+			if err != nil {
+				return err
+			}
+			if prev, ok := seen[dir]; ok {
+				return usageErrorf(arg, "writes into %s, as %s does: give each reference its own directory", dir, prev)
+			}
+			seen[dir] = arg
+			continue
+		}
 		u, err := url.Parse(j.URL)
 		if err != nil {
 			return usageErrorf(arg, "bad URL")
@@ -36,12 +48,12 @@ func Check(jobs []Job, extract bool) error {
 				return usageErrorf(arg, "want file:///absolute/path")
 			}
 		default:
-			return usageErrorf(arg, "unknown scheme %q: want http, https or file", u.Scheme)
+			return usageErrorf(arg, "unknown scheme %q: want http, https, file or oci", u.Scheme)
 		}
 		dest := j.Dest
 		if dest == "" {
 			if j.Dir == "" {
-				return usageErrorf(arg, "no destination: give -o FILE, --dir DIR or URL=PATH")
+				return usageErrorf(arg, "no destination: give %s FILE, %s DIR or URL=PATH", option.Dest, option.Dir)
 			}
 			if name := nameFromURL(u); name != "" {
 				dest = joinDir(j.Dir, extract, name)
@@ -102,7 +114,7 @@ func sanitize(name string) string {
 
 // archiveExts are stripped from a name to name the directory an archive
 // is unpacked into (a .gz file becomes the file without .gz).
-var archiveExts = []string{".tar.gz", ".tgz", ".tar", ".zip", ".gz"}
+var archiveExts = []string{".tar.gz", ".tgz", ".tar.zst", ".tar", ".zip", ".gz"}
 
 // joinDir names the destination of a file called name in dir.
 func joinDir(dir string, extract bool, name string) string {
@@ -123,4 +135,19 @@ func joinDir(dir string, extract bool, name string) string {
 func hiddenName(dest, suffix string) string {
 	dir, base := filepath.Split(dest)
 	return filepath.Join(dir, "."+base+suffix)
+}
+
+// checkOCI validates an oci:// job and returns the directory it fills.
+func checkOCI(j Job) (string, error) {
+	if _, err := ParseOCIRef(j.URL); err != nil {
+		return "", &UsageError{Arg: redact.URL(j.URL), Err: err}
+	}
+	dir := j.Dest
+	if dir == "" {
+		dir = j.Dir
+	}
+	if dir == "" {
+		return "", usageErrorf(redact.URL(j.URL), "no destination: give the directory to pull into")
+	}
+	return filepath.Clean(dir), nil
 }

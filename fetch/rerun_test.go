@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func TestRerunWithChecksumMakesNoRequest(t *testing.T) {
@@ -38,7 +40,7 @@ func TestChangedFileOnDiskIsFetchedAgain(t *testing.T) {
 	data := randomData(t, 50_000)
 	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, _ int) { serve(w, r, data, `"v1"`) })
 	dest := filepath.Join(t.TempDir(), "f")
-	writeFile(t, dest, append([]byte{}, data[:len(data)-1]...)) // truncated by an earlier crash
+	testfiles.File(t, dest, append([]byte{}, data[:len(data)-1]...)) // truncated by an earlier crash
 	f, _ := newTestFetcher(t, Options{})
 	res := f.Fetch(t.Context(), Job{URL: srv.URL + "/f", Dest: dest, Want: Sums{SHA256: sha(data)}})
 	if res.Err != nil || res.Status != Downloaded {
@@ -93,7 +95,7 @@ func TestSameContentWithoutValidatorsWritesNothing(t *testing.T) {
 func TestFileURLCopies(t *testing.T) {
 	src := filepath.Join(t.TempDir(), "src.bin")
 	data := randomData(t, 300_000)
-	writeFile(t, src, data)
+	testfiles.File(t, src, data)
 	dest := filepath.Join(t.TempDir(), "copy.bin")
 	f, _ := newTestFetcher(t, Options{})
 	job := Job{URL: "file://" + src, Dest: dest}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func TestRetriesServerErrors(t *testing.T) {
@@ -125,7 +127,7 @@ func TestSlowServerPastDeadline(t *testing.T) {
 	})
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "data.bin")
-	writeFile(t, dest, []byte("old"))
+	testfiles.File(t, dest, []byte("old"))
 	f, _ := newTestFetcher(t, Options{})
 	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
 	defer cancel()

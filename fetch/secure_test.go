@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/initbox/initbox/internal/option"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func TestSecretsNeverLogged(t *testing.T) {
@@ -51,8 +54,8 @@ func TestSecretsNeverLogged(t *testing.T) {
 	})
 	dir := t.TempDir()
 	keyFile, tokenFile := filepath.Join(dir, "key"), filepath.Join(dir, "token")
-	writeFile(t, keyFile, []byte("s3cr3t-key\n"))
-	writeFile(t, tokenFile, []byte("tok-123"))
+	testfiles.File(t, keyFile, []byte("s3cr3t-key\n"))
+	testfiles.File(t, tokenFile, []byte("tok-123"))
 	out := filepath.Join(dir, "out")
 	f, logs := newTestFetcher(t, Options{HeaderFiles: []string{"X-Api-Key=" + keyFile}, BearerTokenFile: tokenFile})
 	base := strings.Replace(srv.URL, "http://", "http://me:hunter2@", 1)
@@ -76,8 +79,14 @@ func TestSecretsNeverLogged(t *testing.T) {
 		}
 	}
 	filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
-		if err == nil && strings.HasSuffix(p, ".json") {
+		if err != nil {
+			return nil
+		}
+		if strings.HasSuffix(p, ".json") { // partial downloads' manifests
 			b, _ := os.ReadFile(p)
+			text += string(b)
+		}
+		if b, _, err := readManifest(p, ""); err == nil {
 			text += string(b)
 		}
 		return nil
@@ -101,7 +110,7 @@ func TestTLSVerifiedByDefault(t *testing.T) {
 	defer srv.Close()
 	dir := t.TempDir()
 	caFile := filepath.Join(dir, "ca.pem")
-	writeFile(t, caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	testfiles.File(t, caFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
 
 	f, _ := newTestFetcher(t, Options{})
 	res := f.Fetch(t.Context(), Job{URL: srv.URL + "/f", Dest: filepath.Join(dir, "a")})
@@ -131,7 +140,7 @@ func TestBadHeadersAreUsageErrors(t *testing.T) {
 		{"bad name", Options{Headers: []string{"Bad Name: x"}}, "not a valid header name"},
 		{"range", Options{Headers: []string{"Range: bytes=0-"}}, "sets Range itself"},
 		{"missing file", Options{HeaderFiles: []string{"X-Key=" + filepath.Join(dir, "none")}}, "none"},
-		{"missing token", Options{BearerTokenFile: filepath.Join(dir, "none")}, "--bearer-token-file"},
+		{"missing token", Options{BearerTokenFile: filepath.Join(dir, "none")}, string(option.BearerTokenFile)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -32,7 +32,7 @@ func (t *target) stream(ctx, actx context.Context, cancel context.CancelCauseFun
 	case isWriteError(err), errors.Is(err, errTooBig):
 		return err
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w with %s fetched", ctx.Err(), t.fetchedSoFar())
+		return stopped(ctx, "the deadline passed", " with "+t.fetchedSoFar()+" fetched")
 	case errors.Is(context.Cause(actx), errStalled):
 		return &cutError{fmt.Errorf("%w (%v)", errStalled, t.f.opts.StallTimeout)}
 	default:
@@ -126,7 +126,7 @@ func (t *target) install(ctx context.Context) error {
 // saveManifest records the fetch for the next run. Failing to is no reason
 // to fail the fetch: the next run downloads again.
 func (t *target) saveManifest(m manifest) {
-	if err := writeManifest(t.dest, m); err != nil {
+	if err := writeManifest(t.dest, t.f.opts.StateDir, m); err != nil {
 		t.f.log.Warn("cannot write the manifest; the next run will download again", "file", t.dest, "error", err.Error())
 	}
 }

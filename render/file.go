@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 // file is the template function that reads a file, confined to
@@ -14,7 +16,7 @@ import (
 // even if they change after the check.
 func (r *run) file(path string) (string, error) {
 	if len(r.e.opts.AllowDirs) == 0 {
-		return "", fmt.Errorf("file %q: reading files is off; allow a directory with --allow-dir", path)
+		return "", fmt.Errorf("file %q: reading files is off; allow a directory with %s", path, option.AllowDirs)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

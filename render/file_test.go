@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 func TestFileIsConfinedToAllowedDirectories(t *testing.T) {
@@ -50,7 +52,7 @@ func TestFileIsConfinedToAllowedDirectories(t *testing.T) {
 	}
 	t.Run("no allowed directory", func(t *testing.T) {
 		_, err := renderString(t, Options{}, `{{ file "`+filepath.Join(allowed, "token")+`" }}`)
-		checkResult(t, "", err, "ERR: allow a directory with --allow-dir")
+		checkResult(t, "", err, "ERR: allow a directory with "+string(option.AllowDirs))
 	})
 }
 

@@ -63,19 +63,9 @@ func (r *run) get(at int, opt bool, recv any, keys ...any) (any, error) {
 func lookup(v, key any) (any, bool, error) {
 	switch m := v.(type) {
 	case map[string]any:
-		k, ok := key.(string)
-		if !ok {
-			return nil, false, fmt.Errorf("is a map: want a string key, not %s", kind(key))
-		}
-		x, found := m[k]
-		return x, found, nil
+		return mapLookup(m, key)
 	case map[string]string:
-		k, ok := key.(string)
-		if !ok {
-			return nil, false, fmt.Errorf("is a map: want a string key, not %s", kind(key))
-		}
-		x, found := m[k]
-		return x, found, nil
+		return mapLookup(m, key)
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {
@@ -100,6 +90,15 @@ func lookup(v, key any) (any, bool, error) {
 		return rv.Index(i).Interface(), true, nil
 	}
 	return nil, false, fmt.Errorf("is %s, not a map or list", kind(v))
+}
+
+func mapLookup[V any](m map[string]V, key any) (any, bool, error) {
+	k, ok := key.(string)
+	if !ok {
+		return nil, false, fmt.Errorf("is a map: want a string key, not %s", kind(key))
+	}
+	x, found := m[k]
+	return x, found, nil
 }
 
 func isList(v any) bool {

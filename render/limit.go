@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/initbox/initbox/internal/option"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -35,7 +36,7 @@ import (
 type limit int64
 
 func (l limit) err() error {
-	return fmt.Errorf("the value would exceed --max-output (%d bytes)", int64(l))
+	return fmt.Errorf("the value would exceed %s (%d bytes)", option.MaxOutput, int64(l))
 }
 
 // check panics if a value of n bytes would be over the limit.

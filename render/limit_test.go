@@ -3,6 +3,8 @@ package render
 import (
 	"strings"
 	"testing"
+
+	"github.com/initbox/initbox/internal/option"
 )
 
 // Templates that build a value larger than MaxOutput (1 MiB) on their
@@ -57,7 +59,7 @@ func TestValuesAreBoundedByMaxOutput(t *testing.T) {
 				t.Fatal("rendered")
 			}
 			ps := problems(t, err)
-			if len(ps) != 1 || ps[0].Line != 2 || !strings.Contains(ps[0].Msg, "the value would exceed --max-output (1048576 bytes)") {
+			if len(ps) != 1 || ps[0].Line != 2 || !strings.Contains(ps[0].Msg, "the value would exceed "+string(option.MaxOutput)+" (1048576 bytes)") {
 				t.Errorf("got %q, want the value limit on line 2", ps)
 			}
 		})

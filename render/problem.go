@@ -46,6 +46,10 @@ type SyntaxError struct {
 
 func (e *SyntaxError) Error() string { return summarize("bad template", e.Problems) }
 
+// Usage reports true: a template that does not parse is the caller's
+// mistake, found before anything is written.
+func (e *SyntaxError) Usage() bool { return true }
+
 func summarize(what string, ps []Problem) string {
 	files := map[string]bool{}
 	for _, p := range ps {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/initbox/initbox/internal/atomicfile"
+	"github.com/initbox/initbox/internal/option"
 )
 
 // TreeOptions select the templates of a directory tree.
@@ -65,7 +66,7 @@ func Tree(o TreeOptions) ([]Job, error) {
 		if !j.Helper {
 			j.Dest = filepath.Join(o.Out, filepath.FromSlash(strings.TrimSuffix(rel, o.TrimSuffix)))
 			if filepath.Clean(j.Dest) == filepath.Clean(p) {
-				return fmt.Errorf("%s: the output would overwrite its template (use --trim-suffix or another --output-dir)", rel)
+				return fmt.Errorf("%s: the output would overwrite its template (use %s or another %s)", rel, option.TrimSuffix, option.OutputDir)
 			}
 		}
 		jobs = append(jobs, j)

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/initbox/initbox/internal/testproc"
+	"github.com/initbox/initbox/internal/testutil/testproc"
 )
 
 // The deadline stops a validation command's children too: a shell script

@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/initbox/initbox/internal/testfs"
+	"github.com/initbox/initbox/internal/testutil/testfs"
 )
 
 // TestSubPathMountIsUpdatedInPlace: Kubernetes mounts a subPath volume as

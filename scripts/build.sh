@@ -12,4 +12,4 @@ cd "$(dirname "$0")/.."
 out=${1:-initbox}
 version=${2:-$(git describe --tags --always --dirty 2>/dev/null || echo dev)}
 CGO_ENABLED=0 go build -tags urfave_cli_no_docs -trimpath -gcflags=all=-l \
-  -ldflags="-s -w -X main.version=$version" -o "$out" .
+  -ldflags="-s -w -X github.com/initbox/initbox/internal/cli.version=$version" -o "$out" .

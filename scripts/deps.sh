@@ -23,8 +23,14 @@ command -v redis-server >/dev/null || need+=(redis-server)
 [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || need+=(rabbitmq-server)
 command -v nats-server >/dev/null || [ -x /usr/sbin/nats-server ] || need+=(nats-server)
 command -v mosquitto >/dev/null || [ -x /usr/sbin/mosquitto ] || need+=(mosquitto)
+command -v musl-gcc >/dev/null || need+=(musl-tools) # internal/conformance: musl's getaddrinfo
+# A real OCI registry (distribution 2.8) for the oci:// tests and bench/oci.sh;
+# internal/testregistry starts its own instances on unix sockets.
+command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v strace >/dev/null || need+=(strace)   # bench/render.sh: zero writes on a re-run
 [ -x /usr/bin/time ] || need+=(time)             # bench/render.sh, bench/fetch.sh: peak RSS
+command -v zsh >/dev/null || need+=(zsh)         # internal/cli: the completion scripts
+command -v fish >/dev/null || need+=(fish)       # parse and complete in each shell
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

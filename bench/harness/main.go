@@ -22,6 +22,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 func main() {
@@ -89,7 +91,7 @@ func single(mode string, cmd []string, delay time.Duration) (trial, error) {
 	if mode == "http" {
 		go http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	} else {
-		go acceptAll(ln)
+		go testnet.AcceptAndClose(ln)
 	}
 	return finish(p, started, ready)
 }
@@ -121,7 +123,7 @@ func many(cmd []string, n int, delay time.Duration) (trial, error) {
 			return trial{}, err
 		}
 		defer ln.Close()
-		go acceptAll(ln)
+		go testnet.AcceptAndClose(ln)
 	}
 	return finish(p, started, ready)
 }
@@ -175,16 +177,6 @@ func listen(fd int) (net.Listener, error) {
 	f := os.NewFile(uintptr(dup), "listener")
 	defer f.Close()
 	return net.FileListener(f)
-}
-
-func acceptAll(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		c.Close()
-	}
 }
 
 func report(mode string, cmd []string, res []trial) {

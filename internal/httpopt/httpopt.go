@@ -1,6 +1,6 @@
 // Package httpopt reads the HTTP options that wait/check and fetch share:
 // request headers given inline or read from files (mounted secrets), and a
-// CA file. Errors are *ArgError values naming the argument at fault, never
+// CA file. Errors are *option.Error values naming the option at fault, never
 // a header's value: values are often tokens.
 package httpopt
 
@@ -13,20 +13,9 @@ import (
 	"net/textproto"
 	"os"
 	"strings"
+
+	"github.com/initbox/initbox/internal/option"
 )
-
-// ArgError is a bad command-line argument; Arg is safe to print.
-type ArgError struct {
-	Arg string
-	Err error
-}
-
-func (e *ArgError) Error() string { return e.Arg + ": " + e.Err.Error() }
-func (e *ArgError) Unwrap() error { return e.Err }
-
-func argErrorf(arg, format string, a ...any) error {
-	return &ArgError{Arg: arg, Err: fmt.Errorf(format, a...)}
-}
 
 // Header turns "Name: value" lines and "Name=/path" files (the value is the
 // file's content, trimmed) into a header with canonical names.
@@ -35,36 +24,36 @@ func Header(lines, files []string) (http.Header, error) {
 	for _, line := range lines {
 		name, value, ok := strings.Cut(line, ":")
 		if !ok {
-			return nil, argErrorf("--header "+hide(line), `want "Name: value"`)
+			return nil, option.Errorf(option.Headers, hide(line), `want "Name: value"`)
 		}
-		if err := add(h, name, value, "--header "+strings.TrimSpace(name)); err != nil {
+		if err := add(h, name, value, option.Headers, strings.TrimSpace(name)); err != nil {
 			return nil, err
 		}
 	}
 	for _, spec := range files {
 		name, path, ok := strings.Cut(spec, "=")
 		if !ok || path == "" {
-			return nil, argErrorf("--header-file "+hide(spec), `want "Name=/path/to/file"`)
+			return nil, option.Errorf(option.HeaderFiles, hide(spec), `want "Name=/path/to/file"`)
 		}
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, SecretFileError("--header-file "+strings.TrimSpace(name)+"=", path, err)
+			return nil, SecretFileError(option.HeaderFiles, strings.TrimSpace(name)+"=", path, err)
 		}
-		if err := add(h, name, string(data), "--header-file "+spec); err != nil {
+		if err := add(h, name, string(data), option.HeaderFiles, spec); err != nil {
 			return nil, err
 		}
 	}
 	return h, nil
 }
 
-func add(h http.Header, name, value, arg string) error {
+func add(h http.Header, name, value string, opt option.Name, arg string) error {
 	name = strings.TrimSpace(name)
 	value = strings.TrimSpace(value)
 	if !validName(name) {
-		return argErrorf(arg, "%q is not a valid header name", name)
+		return option.Errorf(opt, arg, "%q is not a valid header name", name)
 	}
 	if strings.ContainsAny(value, "\r\n\x00") {
-		return argErrorf(arg, "the value has characters a header cannot carry (a newline?)")
+		return option.Errorf(opt, arg, "the value has characters a header cannot carry (a newline?)")
 	}
 	h.Add(textproto.CanonicalMIMEHeaderKey(name), value)
 	return nil
@@ -96,16 +85,17 @@ func validName(name string) bool {
 
 // SecretFileError says that a file holding a secret cannot be read. It
 // names the file only if the name has a "/": a token given in place of
-// its file's path must not be printed.
-func SecretFileError(arg, path string, err error) error {
+// its file's path must not be printed. prefix goes before the name, as
+// "Authorization=" for a header file.
+func SecretFileError(opt option.Name, prefix, path string, err error) error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		err = pe.Err // its message names the file
 	}
 	if strings.Contains(path, "/") {
-		return &ArgError{Arg: arg + path, Err: err}
+		return &option.Error{Option: opt, Arg: prefix + path, Err: err}
 	}
-	return &ArgError{Arg: strings.TrimRight(arg, " ="), Err: fmt.Errorf(`%w (the name given is not shown: without a "/" it may be the secret itself; give the file's path, e.g. ./token)`, err)}
+	return &option.Error{Option: opt, Arg: strings.TrimRight(prefix, "="), Err: fmt.Errorf(`%w (the name given is not shown: without a "/" it may be the secret itself; give the file's path, e.g. ./token)`, err)}
 }
 
 // CertPool reads a PEM file of CA certificates; "" gives nil (system roots).
@@ -115,19 +105,11 @@ func CertPool(caFile string) (*x509.CertPool, error) {
 	}
 	pem, err := os.ReadFile(caFile)
 	if err != nil {
-		return nil, argErrorf("--ca-file "+caFile, "%v", err)
+		return nil, option.Errorf(option.CAFile, caFile, "%v", err)
 	}
 	pool := x509.NewCertPool()
 	if !pool.AppendCertsFromPEM(pem) {
-		return nil, argErrorf("--ca-file "+caFile, "no PEM certificates found")
+		return nil, option.Errorf(option.CAFile, caFile, "no PEM certificates found")
 	}
 	return pool, nil
-}
-
-// AsArgError reports whether err is an *ArgError, for callers that turn it
-// into their own usage error.
-func AsArgError(err error) (*ArgError, bool) {
-	var ae *ArgError
-	ok := errors.As(err, &ae)
-	return ae, ok
 }

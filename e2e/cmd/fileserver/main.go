@@ -12,9 +12,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
@@ -32,7 +29,7 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/crypto/x509roots/fallback/bundle"
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 func main() {
@@ -87,10 +84,6 @@ func serveFiles(dir string) http.Handler {
 }
 
 func selfSignedCert(issuer string) tls.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		log.Fatal(err)
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(1),
 		Subject:      pkix.Name{CommonName: "fileserver"},
@@ -98,28 +91,14 @@ func selfSignedCert(issuer string) tls.Certificate {
 		NotBefore:    time.Now().Add(-time.Hour),
 		NotAfter:     time.Now().Add(24 * time.Hour),
 	}
-	parent := tmpl
+	var parent *x509.Certificate // self-signed
 	if issuer != "" {
-		parent = publicRoot(issuer)
-		// Signed by our key under the root's name: CreateCertificate
-		// wants the parent's key to match the signer's.
-		parent.PublicKey = &key.PublicKey
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, key)
-	if err != nil {
-		log.Fatal(err)
-	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
-}
-
-// publicRoot finds a root CA in the same bundle initbox embeds.
-func publicRoot(cn string) *x509.Certificate {
-	for r := range bundle.Roots() {
-		c, err := x509.ParseCertificate(r.Certificate)
-		if err == nil && c.Subject.CommonName == cn {
-			return c
+		// Signed by our key under the name of a root CA in the same
+		// bundle initbox embeds.
+		if parent = testcert.PublicRoot(issuer); parent == nil {
+			log.Fatalf("fileserver: no root CA named %q in the bundle", issuer)
 		}
 	}
-	log.Fatalf("fileserver: no root CA named %q in the bundle", cn)
-	return nil
+	der, key := testcert.Issue(tmpl, parent, nil)
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }

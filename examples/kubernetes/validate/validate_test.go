@@ -19,6 +19,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/json"
 	"k8s.io/apimachinery/pkg/util/yaml"
@@ -28,7 +29,7 @@ import (
 const image = "ghcr.io/initbox/initbox:latest"
 
 // commands are initbox's subcommands in the command-line contract.
-var commands = []string{"wait", "check", "fetch", "render", "version"}
+var commands = []string{"wait", "check", "fetch", "render", "run", "serve", "version"}
 
 func TestManifests(t *testing.T) {
 	files, err := filepath.Glob("../*.yaml")
@@ -55,6 +56,7 @@ func TestManifests(t *testing.T) {
 			if pods == 0 {
 				t.Error("no pod template in the file")
 			}
+			checkRBAC(t, objs)
 		})
 	}
 }
@@ -78,7 +80,7 @@ func TestStrict(t *testing.T) {
 
 var decoder = func() runtime.Decoder {
 	scheme := runtime.NewScheme()
-	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme} {
+	for _, add := range []func(*runtime.Scheme) error{corev1.AddToScheme, appsv1.AddToScheme, batchv1.AddToScheme, rbacv1.AddToScheme} {
 		if err := add(scheme); err != nil {
 			panic(err)
 		}
@@ -156,6 +158,12 @@ func checkPod(t *testing.T, spec *corev1.PodSpec) {
 		}
 		if len(c.Args) == 0 || !slices.Contains(commands, c.Args[0]) {
 			t.Errorf("init container %s: args %q, want one of %q first", c.Name, c.Args, commands)
+		}
+		// serve runs for the pod's life: only as a native sidecar, whose
+		// startup probe holds back what follows until it is ready.
+		sidecar := c.RestartPolicy != nil && *c.RestartPolicy == corev1.ContainerRestartPolicyAlways
+		if len(c.Args) > 0 && c.Args[0] == "serve" && (!sidecar || c.StartupProbe == nil || c.ReadinessProbe == nil) {
+			t.Errorf("init container %s runs serve: want restartPolicy Always, a startupProbe and a readinessProbe", c.Name)
 		}
 	}
 }

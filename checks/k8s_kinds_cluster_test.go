@@ -1,0 +1,205 @@
+package checks
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+const podSpec = `{"containers":[{"name":"c","image":"busybox"}],"terminationGracePeriodSeconds":0}`
+
+var podIPs atomic.Int32
+
+// node registers a Node object, so that controllers count pods on it (no
+// kubelet runs: the tests write pod status as a kubelet would).
+func (c *cluster) node(t *testing.T) string {
+	t.Helper()
+	name := fmt.Sprintf("node-%d", time.Now().UnixNano()%1e9)
+	c.create(t, "/api/v1/nodes", `{"metadata":{"name":"`+name+`","labels":{"initbox-test":"`+name+`"}}}`)
+	t.Cleanup(func() { c.do(t, "DELETE", "/api/v1/nodes/"+name, "", nil, nil) })
+	return name
+}
+
+// podReady binds a pod to node if it is not bound yet, then reports it
+// running and ready with an address, as its kubelet would.
+func (c *cluster) podReady(t *testing.T, ns, pod, node string, ready bool) {
+	t.Helper()
+	path := "/api/v1/namespaces/" + ns + "/pods/" + pod
+	if p := c.must(t, "GET", path, nil); str(p, "spec", "nodeName") == "" {
+		c.create(t, path+"/binding", fmt.Sprintf(`{"metadata":{"name":%q},"target":{"kind":"Node","name":%q}}`, pod, node))
+	}
+	ip := fmt.Sprintf("10.244.%d.%d", 1+podIPs.Load()/250, 1+podIPs.Add(1)%250)
+	now := time.Now().UTC().Format(time.RFC3339)
+	status := "False"
+	if ready {
+		status = "True"
+	}
+	c.patchStatus(t, path, fmt.Sprintf(`{"status":{"phase":"Running","podIP":%q,"podIPs":[{"ip":%q}],"startTime":%q,
+		"conditions":[{"type":"Ready","status":%q,"lastTransitionTime":%q},{"type":"ContainersReady","status":%q,"lastTransitionTime":%q}],
+		"containerStatuses":[{"name":"c","image":"busybox","imageID":"","ready":%v,"restartCount":0,"state":{"running":{"startedAt":%q}}}]}}`,
+		ip, ip, now, status, now, status, now, ready, now))
+}
+
+// podsOf waits for a controller to create n pods of a selector; their names.
+func (c *cluster) podsOf(t *testing.T, ns, selector string, n int) []string {
+	t.Helper()
+	var names []string
+	eventually(t, "pods of "+selector, func() error {
+		l := c.must(t, "GET", "/api/v1/namespaces/"+ns+"/pods?labelSelector="+selector, nil)
+		names = names[:0]
+		for _, p := range list(l, "items") {
+			names = append(names, name(p.(map[string]any)))
+		}
+		if len(names) < n {
+			return fmt.Errorf("%d pods, want %d", len(names), n)
+		}
+		return nil
+	})
+	return names
+}
+
+func TestK8sPodReady(t *testing.T) {
+	c := testCluster(t)
+	ns, o := c.waiterFor(t, "/pods")
+	node := c.node(t)
+	w := startWait(t, "k8s://pod/db-0", o, 2*time.Minute)
+	w.until(t, stateIs("not found"))
+	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	w.until(t, stateIs("Pending, not ready"))
+	c.podReady(t, ns, "db-0", node, false)
+	w.until(t, stateIs("Running, not ready"))
+	c.podReady(t, ns, "db-0", node, true)
+	if err := w.result(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestK8sPodsSelector(t *testing.T) {
+	c := testCluster(t)
+	ns, o := c.waiterFor(t, "/pods")
+	node := c.node(t)
+	for _, p := range []string{"a", "b", "c"} {
+		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+p+`","labels":{"app":"db"}},"spec":`+podSpec+`}`)
+	}
+	w := startWait(t, "k8s://"+ns+"/pods?selector=app%3Ddb&count=2", o, 2*time.Minute)
+	w.until(t, stateIs("0/3 ready"))
+	c.podReady(t, ns, "a", node, true)
+	w.until(t, stateIs("1/3 ready"))
+	c.podReady(t, ns, "c", node, true)
+	if err := w.result(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestK8sJobComplete lets the real Job controller run a Job: it creates the
+// pod, the test finishes it as a kubelet would, the controller completes.
+func TestK8sJobComplete(t *testing.T) {
+	c := testCluster(t)
+	ns, o := c.waiterFor(t, "batch/jobs")
+	node := c.node(t)
+	c.create(t, "/apis/batch/v1/namespaces/"+ns+"/jobs", `{"metadata":{"name":"migrate"},"spec":{"backoffLimit":0,"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}`)
+	w := startWait(t, "k8s://job/migrate", o, 2*time.Minute)
+	w.until(t, stateIs("0/1 succeeded, 1 active"))
+	pod := c.podsOf(t, ns, "job-name%3Dmigrate", 1)[0]
+	c.podFinished(t, ns, pod, node, 0)
+	if err := w.result(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// podFinished reports a pod's container as exited with code.
+func (c *cluster) podFinished(t *testing.T, ns, pod, node string, code int) {
+	t.Helper()
+	path := "/api/v1/namespaces/" + ns + "/pods/" + pod
+	c.create(t, path+"/binding", fmt.Sprintf(`{"metadata":{"name":%q},"target":{"kind":"Node","name":%q}}`, pod, node))
+	phase, now := "Succeeded", time.Now().UTC().Format(time.RFC3339)
+	if code != 0 {
+		phase = "Failed"
+	}
+	c.patchStatus(t, path, fmt.Sprintf(`{"status":{"phase":%q,"startTime":%q,"containerStatuses":[{"name":"c","image":"busybox","imageID":"","ready":false,"restartCount":0,
+		"state":{"terminated":{"exitCode":%d,"reason":"Completed","startedAt":%q,"finishedAt":%q}}}]}}`, phase, now, code, now, now))
+}
+
+// TestK8sJobFailed: a failed Job ends the wait at once, as final.
+func TestK8sJobFailed(t *testing.T) {
+	c := testCluster(t)
+	ns, o := c.waiterFor(t, "batch/jobs")
+	node := c.node(t)
+	c.create(t, "/apis/batch/v1/namespaces/"+ns+"/jobs", `{"metadata":{"name":"migrate"},"spec":{"backoffLimit":0,"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}`)
+	w := startWait(t, "k8s://job/migrate", o, 5*time.Minute)
+	pod := c.podsOf(t, ns, "job-name%3Dmigrate", 1)[0]
+	start := time.Now()
+	c.podFinished(t, ns, pod, node, 1)
+	err := w.result(t)
+	var nr *NotReadyError
+	if !errors.As(err, &nr) || !isFinal(nr.Cause) || !strings.Contains(err.Error(), "failed: BackoffLimitExceeded") {
+		t.Fatalf("got %v, want a final BackoffLimitExceeded failure", err)
+	}
+	t.Logf("failure seen %v after the pod failed", time.Since(start))
+}
+
+// TestK8sJobGone: a Job its TTL already deleted is answerable.
+func TestK8sJobGone(t *testing.T) {
+	c := testCluster(t)
+	_, o := c.waiterFor(t, "batch/jobs")
+	w := startWait(t, "k8s://job/migrate?notfound=done", o, time.Minute)
+	if err := w.result(t); err != nil {
+		t.Fatal(err)
+	}
+	w = startWait(t, "k8s://job/migrate", o, 3*time.Second)
+	if err := w.result(t); err == nil || !strings.Contains(err.Error(), "not ready: not found") {
+		t.Fatalf("without notfound=done: %v, want a timeout saying not found", err)
+	}
+}
+
+// TestK8sServiceEndpoints: the real EndpointSlice controller turns ready
+// pods into ready endpoints.
+func TestK8sServiceEndpoints(t *testing.T) {
+	c := testCluster(t)
+	ns, o := c.waiterFor(t, "discovery.k8s.io/endpointslices")
+	node := c.node(t)
+	c.create(t, "/api/v1/namespaces/"+ns+"/services", `{"metadata":{"name":"db"},"spec":{"selector":{"app":"db"},"ports":[{"port":5432}]}}`)
+	for _, p := range []string{"db-0", "db-1"} {
+		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+p+`","labels":{"app":"db"}},"spec":`+podSpec+`}`)
+	}
+	w := startWait(t, "k8s://service/db?min=2", o, 2*time.Minute)
+	w.until(t, stateIs("0 ready endpoints, want 2"))
+	c.podReady(t, ns, "db-0", node, true)
+	w.until(t, stateIs("1 ready endpoint, want 2"))
+	c.podReady(t, ns, "db-1", node, true)
+	if err := w.result(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestK8sRollouts lets the real Deployment, StatefulSet and DaemonSet
+// controllers roll out while the test plays the kubelet.
+func TestK8sRollouts(t *testing.T) {
+	c := testCluster(t)
+	ns, o := c.waiterFor(t, "apps/deployments", "apps/statefulsets", "apps/daemonsets")
+	node := c.node(t)
+	tmpl := func(app string) string {
+		return `"selector":{"matchLabels":{"app":"` + app + `"}},"template":{"metadata":{"labels":{"app":"` + app + `"}},"spec":{"nodeSelector":{"initbox-test":"` + node + `"},"tolerations":[{"operator":"Exists"}],"containers":[{"name":"c","image":"busybox"}]}}`
+	}
+	c.create(t, "/apis/apps/v1/namespaces/"+ns+"/deployments", `{"metadata":{"name":"web"},"spec":{"replicas":2,`+tmpl("web")+`}}`)
+	c.create(t, "/apis/apps/v1/namespaces/"+ns+"/statefulsets", `{"metadata":{"name":"db"},"spec":{"replicas":1,"serviceName":"db",`+tmpl("db")+`}}`)
+	c.create(t, "/apis/apps/v1/namespaces/"+ns+"/daemonsets", `{"metadata":{"name":"agent"},"spec":{`+tmpl("agent")+`}}`)
+	for _, tt := range []struct{ target, app, waiting string }{
+		{"k8s://deployment/web", "web", "updated replicas available"},
+		{"k8s://sts/db", "db", "0 of 1 pods ready"},
+		{"k8s://daemonset/agent", "agent", "0 of 1 updated pods available"},
+	} {
+		w := startWait(t, tt.target, o, 2*time.Minute)
+		w.until(t, stateIs(tt.waiting))
+		pods := c.podsOf(t, ns, "app%3D"+tt.app, 1)
+		for _, p := range pods {
+			c.podReady(t, ns, p, node, true)
+		}
+		if err := w.result(t); err != nil {
+			t.Fatalf("%s: %v", tt.target, err)
+		}
+	}
+}
