@@ -9,7 +9,6 @@ import (
 	"time"
 )
 
-
 // dns-wait-deadline.yaml: with --timeout=0 initbox waits as long as
 // Kubernetes lets it; the Job's activeDeadlineSeconds ends it, and initbox
 // stops at once on the SIGTERM (exit 143), not killed after the grace

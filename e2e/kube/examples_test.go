@@ -21,6 +21,8 @@ var scenarios = map[string]string{
 	"wait-for-job.yaml":         "TestWaitForJob",
 	"wait-for-endpoints.yaml":   "TestWaitForEndpoints",
 	"wait-for-statefulset.yaml": "TestWaitForStatefulSet",
+	"run-spec.yaml":             "TestRunSpec",
+	"native-sidecar.yaml":       "TestNativeSidecar",
 }
 
 func TestEveryExampleIsApplied(t *testing.T) {
