@@ -283,6 +283,8 @@ func (a *attempt) notFound() error {
 			parts[i] = fmt.Sprintf("%s exists but has no %s records", names, a.d.typeLabel(" or "))
 		case g.rank == 1:
 			parts[i] = fmt.Sprintf("%s exist but have no %s records", names, a.d.typeLabel(" or "))
+		case len(groups) == 1 && names == strings.TrimSuffix(a.d.name, "."):
+			parts[i] = g.reason // the message starts with the name already
 		default:
 			parts[i] = g.reason + " for " + names
 		}

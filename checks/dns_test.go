@@ -205,7 +205,7 @@ func TestDNSAbsoluteNameSkipsSearch(t *testing.T) {
 	s := startServer(t, rcode(dns.RcodeNameError))
 	d := newTestDNS(t, s, "db.example.com.", podResolvConf, DNSOptions{})
 	_, _, err := resolve(t, d)
-	if want := "db.example.com.: NXDOMAIN for db.example.com"; err == nil || err.Error() != want {
+	if want := "db.example.com.: NXDOMAIN"; err == nil || err.Error() != want {
 		t.Errorf("got error %v, want %q", err, want)
 	}
 	// Like getaddrinfo, A and AAAA are asked together.
@@ -235,9 +235,9 @@ func TestDNSNotReady(t *testing.T) {
 		wantName string // when ready
 	}{
 		{"servfail", "db.test.", "", DNSOptions{}, func(*testing.T) dns.HandlerFunc { return rcode(dns.RcodeServerFailure) },
-			"db.test.: SERVFAIL from SERVER for db.test", ""},
+			"db.test.: SERVFAIL from SERVER", ""},
 		{"refused", "db.test.", "", DNSOptions{}, func(*testing.T) dns.HandlerFunc { return rcode(dns.RcodeRefused) },
-			"db.test.: REFUSED from SERVER for db.test", ""},
+			"db.test.: REFUSED from SERVER", ""},
 		{"ndots: as-is first", "db.example.com", "search default.svc.cluster.local\noptions ndots:2\n", DNSOptions{},
 			func(*testing.T) dns.HandlerFunc { return rcode(dns.RcodeNameError) },
 			"db.example.com: NXDOMAIN for db.example.com, db.example.com.default.svc.cluster.local", ""},
@@ -371,7 +371,7 @@ func TestDNSConnectionRefused(t *testing.T) {
 	d := newTestDNS(t, &testServer{addr: addr}, "db.", "", DNSOptions{})
 	start := time.Now()
 	_, _, err = resolve(t, d)
-	if want := "db.: " + addr + ": connection refused for db"; err == nil || err.Error() != want {
+	if want := "db.: " + addr + ": connection refused"; err == nil || err.Error() != want {
 		t.Errorf("got error %v, want %q", err, want)
 	}
 	if took := time.Since(start); took > time.Second {
@@ -395,7 +395,7 @@ func TestDNSNextServer(t *testing.T) {
 	}
 	d.conf.servers = d.conf.servers[:2]
 	_, _, err := resolve(t, d)
-	want := "db.test.: SERVFAIL from " + bad.addr + ", then no answer from " + silent.addr + " within 1s for db.test"
+	want := "db.test.: SERVFAIL from " + bad.addr + ", then no answer from " + silent.addr + " within 1s"
 	if err == nil || err.Error() != want {
 		t.Errorf("got error %v, want %q", err, want)
 	}
@@ -440,7 +440,7 @@ func TestDNSTruncated(t *testing.T) {
 	}
 
 	tcpBroken.Store(true)
-	want := "big.: truncated UDP answer from " + s.addr + ", TCP retry failed: EOF for big"
+	want := "big.: truncated UDP answer from " + s.addr + ", TCP retry failed: EOF" // the name once
 	if err := d.Check(t.Context()); err == nil || err.Error() != want {
 		t.Errorf("got error %v, want %q", err, want)
 	}

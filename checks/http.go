@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strings"
 
+	"github.com/initbox/initbox/internal/bodytext"
 	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
@@ -156,7 +157,8 @@ func (h *HTTP) judge(resp *http.Response) error {
 		return &BodyError{Code: resp.StatusCode, Read: len(body), Err: unwrapURLError(err)}
 	}
 	if !h.status.has(resp.StatusCode) {
-		return &StatusError{Code: resp.StatusCode, Want: h.status.String(), Body: truncate(string(body), 200)}
+		// Enough for the text of an HTML error page, past its <head>.
+		return &StatusError{Code: resp.StatusCode, Want: h.status.String(), Body: string(body[:min(len(body), 2048)])}
 	}
 	if h.contains != "" && !strings.Contains(string(body), h.contains) {
 		return definite(fmt.Errorf("status %d but body does not contain %q", resp.StatusCode, h.contains))
@@ -195,8 +197,8 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("status %d %s, want %s", e.Code, http.StatusText(e.Code), e.Want)
-	if b := strings.TrimSpace(e.Body); b != "" {
-		msg += fmt.Sprintf(": %q", truncate(b, 100))
+	if b := bodytext.Reason(e.Body, 100); b != "" { // an HTML page's text, not its markup
+		msg += fmt.Sprintf(": %q", b)
 	}
 	return msg
 }

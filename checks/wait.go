@@ -184,7 +184,7 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			// deadline has passed; its timer may not have fired yet,
 			// and the verdict reads the cause from ctx.
 			if res.Err == nil {
-				res.Err = err
+				res.Err = cutShort(ctx, err, time.Since(attemptStart))
 			}
 			<-ctx.Done()
 			return res, false
@@ -281,12 +281,14 @@ func CheckOnce(ctx context.Context, targets []Checker) error {
 func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 	errs := make([]error, len(targets))
 	var wg sync.WaitGroup
+	start := time.Now()
 	for i, c := range targets {
 		wg.Go(func() {
-			start := time.Now()
 			var f readyInfo
 			if f, errs[i] = attempt1(ctx, c); errs[i] == nil {
 				w.report(Event{Target: c.String(), Ready: true, Detail: f.detail, Warning: f.warning, Attempts: 1, Elapsed: time.Since(start)})
+			} else if ctx.Err() != nil {
+				errs[i] = cutShort(ctx, errs[i], time.Since(start))
 			}
 		})
 	}
@@ -353,11 +355,49 @@ type AttemptTimeoutError struct {
 }
 
 func (e *AttemptTimeoutError) Error() string {
-	if errors.Is(e.Err, context.DeadlineExceeded) && e.Err.Error() == context.DeadlineExceeded.Error() {
-		return fmt.Sprintf("no answer within %v", e.After)
+	msg := e.Err.Error()
+	switch {
+	case errors.Is(e.Err, context.DeadlineExceeded):
+		// "grpc: context deadline exceeded": say what was being done,
+		// not what Go's context package calls it.
+		msg = strings.TrimRight(strings.TrimSuffix(msg, context.DeadlineExceeded.Error()), ": ")
+		if msg == "" {
+			return fmt.Sprintf("no answer within %v", e.After)
+		}
+		return fmt.Sprintf("no answer within %v (%s)", e.After, msg)
+	case strings.Contains(msg, fmt.Sprintf(" within %v", e.After)):
+		return msg // "no answer from 10.96.0.10:53 within 2s" says it already
 	}
-	return fmt.Sprintf("no answer within %v: %v", e.After, e.Err)
+	return fmt.Sprintf("no answer within %v: %v", e.After, msg)
 }
+
+// cutShort is err, from an attempt that ctx ended after d, as the user
+// should read it: a deadline in the middle of an attempt is a target that
+// did not answer within d; a cancellation says why ctx was cancelled
+// (its cause), not "context canceled".
+func cutShort(ctx context.Context, err error, d time.Duration) error {
+	d = d.Round(10 * time.Millisecond)
+	switch cause := context.Cause(ctx); {
+	case errors.Is(err, context.DeadlineExceeded):
+		return &AttemptTimeoutError{After: d, Err: err}
+	case errors.Is(err, context.Canceled) && cause != nil && cause != context.Canceled:
+		return &stoppedError{After: d, Cause: cause, err: err}
+	}
+	return err
+}
+
+// stoppedError is an attempt stopped by its caller, for Cause.
+type stoppedError struct {
+	After time.Duration
+	Cause error
+	err   error
+}
+
+func (e *stoppedError) Error() string {
+	return fmt.Sprintf("stopped after %v: %v", e.After, e.Cause)
+}
+
+func (e *stoppedError) Unwrap() error { return e.err }
 
 func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
 

@@ -40,14 +40,16 @@ var flagsFrom = map[string][]string{
 
 // noPage lists the commands of `initbox --help` that need no page, and why.
 var noPage = map[string]string{
-	"version": "prints the version; it has no options of its own",
-	"help":    "urfave/cli's built-in help command",
-	"h":       "urfave/cli's alias of help",
+	"version":    "prints the version; it has no options of its own",
+	"help":       "prints the help; documented in cli.md",
+	"h":          "urfave/cli's alias of help, in case its own help command comes back",
+	"completion": "prints a shell script; documented in cli.md, with the global options it shares",
 }
 
 // alwaysValid are options a page may name that --help does not list.
 var alwaysValid = map[string]string{
-	"--help": "urfave/cli gives every command --help but leaves it out of the OPTIONS list",
+	"--help":   "urfave/cli gives every command --help but leaves it out of the OPTIONS list",
+	"--timout": "cli.md shows the suggestion initbox gives for this typo",
 }
 
 // coreCommands are the commands initbox has had from the start; their help

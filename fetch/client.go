@@ -130,9 +130,30 @@ func (t *target) failure(ctx context.Context, err error) error {
 		return err
 	}
 	if t.lastReason != "" {
-		return fmt.Errorf("%w (attempts: %d; last: %s)", ctx.Err(), t.attempts, t.lastReason)
+		return stopped(ctx, "no success before the deadline", fmt.Sprintf(" (attempts: %d; last: %s)", t.attempts, t.lastReason))
 	}
-	return ctx.Err()
+	return stopped(ctx, "no answer before the deadline", "")
+}
+
+// stopError is a fetch that ctx ended, worded for people: "context
+// deadline exceeded" says nothing of what was happening. errors.Is still
+// finds the context's error.
+type stopError struct {
+	err error
+	msg string
+}
+
+func (e *stopError) Error() string { return e.msg }
+func (e *stopError) Unwrap() error { return e.err }
+
+// stopped says why ctx ended a fetch: at the deadline, what (and detail);
+// when cancelled, the context's error and detail, which the caller may
+// name better (the signal).
+func stopped(ctx context.Context, what, detail string) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return &stopError{ctx.Err(), what + detail}
+	}
+	return &stopError{ctx.Err(), ctx.Err().Error() + detail}
 }
 
 // checkRetry is retryablehttp's CheckRetry: it decides and logs each time
@@ -194,13 +215,15 @@ func retryable(resp *http.Response, err error, notFound bool) (string, bool) {
 	return "", false
 }
 
-// backoff honours Retry-After (seconds or an HTTP date) on any answer;
-// otherwise it doubles the pause from min up to max, with 10% jitter so
-// that pods do not retry in step.
+// backoff honours Retry-After (seconds or an HTTP date) on any answer,
+// but never pauses less than lo: "Retry-After: 0" or a date in the past
+// would otherwise retry thousands of times a second. Without it, the pause
+// doubles from lo up to hi, with 10% jitter so that pods do not retry in
+// step.
 func backoff(lo, hi time.Duration, attempt int, resp *http.Response) time.Duration {
 	if resp != nil {
 		if d, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
-			return d
+			return max(d, lo)
 		}
 	}
 	d := hi

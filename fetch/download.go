@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 
+	"github.com/initbox/initbox/internal/bodytext"
 	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 	"github.com/initbox/initbox/internal/sleep"
@@ -59,14 +60,15 @@ type StatusError struct {
 
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("status %d %s, want 200", e.Code, http.StatusText(e.Code))
-	if e.Body != "" {
-		msg += fmt.Sprintf(": %q", e.Body)
+	if b := bodytext.Reason(e.Body, 100); b != "" { // an HTML page's text, not its markup
+		msg += fmt.Sprintf(": %q", b)
 	}
 	return msg
 }
 
 func statusError(resp *http.Response) error {
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 100))
+	// Enough for the text of a typical error page, past its <head>.
+	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 2048))
 	return &StatusError{Code: resp.StatusCode, Body: string(snippet)}
 }
 

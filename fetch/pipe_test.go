@@ -108,4 +108,8 @@ func TestBackoff(t *testing.T) {
 	if d := backoff(time.Millisecond, time.Second, 0, resp); d != 7*time.Second {
 		t.Errorf("with Retry-After: 7, pause %v, want 7s", d)
 	}
+	resp.Header.Set("Retry-After", "0")
+	if d := backoff(250*time.Millisecond, time.Second, 0, resp); d != 250*time.Millisecond {
+		t.Errorf("with Retry-After: 0, pause %v, want the minimum 250ms, not a busy loop", d)
+	}
 }

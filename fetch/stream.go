@@ -32,7 +32,7 @@ func (t *target) stream(ctx, actx context.Context, cancel context.CancelCauseFun
 	case isWriteError(err), errors.Is(err, errTooBig):
 		return err
 	case ctx.Err() != nil:
-		return fmt.Errorf("%w with %s fetched", ctx.Err(), t.fetchedSoFar())
+		return stopped(ctx, "the deadline passed", " with "+t.fetchedSoFar()+" fetched")
 	case errors.Is(context.Cause(actx), errStalled):
 		return &cutError{fmt.Errorf("%w (%v)", errStalled, t.f.opts.StallTimeout)}
 	default:

@@ -42,7 +42,7 @@ func fetchFaults() []fault {
 		}, cli.ExitTimeout, "timed out.*no data received for the stall timeout"},
 		{"http drip", func(t *testing.T) []string {
 			return url(faults.Drip(t, faultBody, 50*time.Millisecond).URL)
-		}, cli.ExitTimeout, `timed out.*deadline exceeded with \d+ of 98304 bytes fetched`},
+		}, cli.ExitTimeout, `timed out.*the deadline passed with \d+ of 98304 bytes fetched`},
 		{"http lying content-length", func(t *testing.T) []string {
 			return url(faults.LyingLength(t, []byte("short"), 1000).URL)
 		}, cli.ExitTimeout, "timed out.*unexpected EOF"},

@@ -29,6 +29,8 @@ command -v musl-gcc >/dev/null || need+=(musl-tools) # internal/conformance: mus
 command -v docker-registry >/dev/null || need+=(docker-registry)
 command -v strace >/dev/null || need+=(strace)   # bench/render.sh: zero writes on a re-run
 [ -x /usr/bin/time ] || need+=(time)             # bench/render.sh, bench/fetch.sh: peak RSS
+command -v zsh >/dev/null || need+=(zsh)         # internal/cli: the completion scripts
+command -v fish >/dev/null || need+=(fish)       # parse and complete in each shell
 [ ${#need[@]} -eq 0 ] && exit 0
 
 sudo=""

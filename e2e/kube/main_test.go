@@ -30,6 +30,7 @@ const (
 	imageInitbox = "docker.io/initbox-kube/initbox:e2e"
 	imageNginx   = "docker.io/initbox-kube/nginx:e2e"
 	imageStandin = "docker.io/initbox-kube/standin:e2e"
+	imageDig     = "docker.io/initbox-kube/dig:e2e" // bash, dig and sleep
 )
 
 // standins maps each image the examples name to the cmd/standin mode that
@@ -37,9 +38,9 @@ const (
 var standins = map[string][]string{
 	"example.com/myapp:1.0":             {"/standin", "serve"},
 	"example.com/orders:1.0":            {"/standin", "serve"},
+	"example.com/shop:1.0":              {"/standin", "serve"},
 	"example.com/migrate:1.0":           {"/standin", "migrate"},
 	"example.com/my-distroless-app:1.0": {"/standin", "distroless"},
-	"example.com/shop:1.0":              {"/standin", "serve"},
 	imageNginx:                          {"/standin", "static"},
 	imageStandin:                        {"/standin"},
 }
@@ -55,7 +56,7 @@ func testMain(m *testing.M) int {
 	if testing.Short() {
 		return m.Run() // every test skips
 	}
-	required := os.Getenv("CI") == "true" || os.Getenv("INITBOX_REQUIRE_SERVERS") == "1"
+	required := os.Getenv("CI") == "true" || os.Getenv("INITBOX_REQUIRE_SERVERS") == "1" || os.Getenv("INITBOX_KUBE_REQUIRED") == "1"
 	if cl, noKube = findCluster(); noKube != "" {
 		if required {
 			fmt.Fprintf(os.Stderr, "e2e/kube: no cluster, and one is required here: %s\n", noKube)
@@ -141,7 +142,11 @@ func setup() error {
 			return err
 		}
 	}
-	return nil
+	dig := filepath.Join(workDir, "dig-root")
+	if err := copyHostBinaries(dig, "bash", "dig", "sleep"); err != nil {
+		return err
+	}
+	return importImage(imageDig, dig, "")
 }
 
 func importImage(ref, dir, user string, entrypoint ...string) error {

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"slices"
@@ -40,7 +39,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*env, in
 	e := &env{stdout: stdout, stderr: stderr, args: args, command: command}
 	e.rec = termlog.NewRecorder(slog.DiscardHandler) // until the flags say more
 	e.log = slog.New(e.rec)
-	err := newApp(e).RunContext(ctx, args)
+	app := newApp(e)
+	err := app.RunContext(ctx, reorderArgs(app, args))
 	code := exitCode(err)
 	if code != ExitOK {
 		e.reportError(err)
@@ -65,6 +65,8 @@ var commands = []func(*env) *cli.Command{
 	serveCommand,
 	runCommand,
 	versionCommand,
+	completionCommand,
+	helpCommand,
 }
 
 func newApp(e *env) *cli.App {
@@ -73,28 +75,25 @@ func newApp(e *env) *cli.App {
 		Usage:     "wait for dependencies, fetch files, render config — for init containers and healthchecks",
 		UsageText: "initbox [global options] command [options] [arguments...] [-- COMMAND [ARG...]]",
 		Description: "Every option can also be set by an environment variable, shown in [brackets].\n" +
-			"Exit codes: 0 success, 1 failure, 2 usage error, 124 timed out, 130/143 interrupted.",
+			"Exit codes: 0 success, 1 failure, 2 usage error, 124 timed out,\n" +
+			"126 the command after \"--\" cannot be executed, 127 it was not found, 130/143 interrupted.",
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
-		Flags:     withEnv(globalFlags()),
+		// versionFlag has no environment variable: INITBOX_VERSION=1
+		// would make every command print the version.
+		Flags: append(withEnv(globalFlags()), versionFlag, cli.HelpFlag), // our help command keeps urfave/cli from adding -h
 		Before: func(c *cli.Context) error {
 			return e.setupLog(c)
 		},
-		Commands:        make([]*cli.Command, 0, len(commands)),
-		HideHelpCommand: true,
+		Commands:    make([]*cli.Command, 0, len(commands)),
+		HideVersion: true, // versionFlag instead: see help.go
 		// The library must never exit the process or print errors on its
 		// own: Run maps errors to exit codes (exit.go) and messages
 		// (log.go).
 		ExitErrHandler: func(*cli.Context, error) {},
 		OnUsageError:   onUsageError,
 		// Reached only when no command matched.
-		Action: func(c *cli.Context) error {
-			if c.NArg() == 0 {
-				_ = cli.ShowAppHelp(c)
-				return usagef("missing command: %s", commandNames(c.App))
-			}
-			return usagef("unknown command %q (want %s; see initbox --help)", c.Args().First(), commandNames(c.App))
-		},
+		Action: e.rootAction,
 	}
 	for _, build := range commands {
 		cmd := build(e)
@@ -128,10 +127,6 @@ func commandNames(app *cli.App) string {
 		return strings.Join(names, "")
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
-}
-
-func onUsageError(c *cli.Context, err error, _ bool) error {
-	return &usageError{fmt.Errorf("%v (see initbox %s --help)", err, c.Command.Name)}
 }
 
 func globalFlags() []cli.Flag {

@@ -15,7 +15,15 @@
 //	            message
 //	env.go      the environment: INITBOX_ variables for every flag, and the
 //	            environment as render's templates see it
+//	args.go     options anywhere before "--": moved before the arguments
+//	            for urfave/cli, which stops at the first argument
+//	usage.go    the flag parser's errors in initbox's words (missing unit,
+//	            unknown option), pointing to the right --help
+//	suggest.go  "did you mean" for commands, options and host:port/path
+//	help.go     help COMMAND, --version, a bare initbox (usage on stderr)
+//	completion.go  bash, zsh and fish scripts from the commands' flags
 //	exec.go     "-- COMMAND": checked before the work, exec'd after it
+//	            (127 not found, 126 not executable, as sh)
 //	signals.go  SIGINT and SIGTERM as a context's cause
 //	units.go    sizes on the command line (500MiB) and in messages
 //	roots.go    embedded root certificates, loaded only when needed

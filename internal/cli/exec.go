@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"io/fs"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 
 	"github.com/initbox/initbox/internal/termlog"
@@ -32,10 +35,45 @@ func (e *env) checkCommandArgs() error {
 	if len(e.command) == 0 {
 		return usagef(`nothing after "--": give the command to run`)
 	}
-	if _, err := exec.LookPath(e.command[0]); err != nil {
-		return &failure{kind: kindNotFound, err: fmt.Errorf("cannot run the command after \"--\": %w", err)}
+	_, err := lookCommand(e.command[0])
+	return err
+}
+
+// lookCommand finds the command after "--" as sh does, and fails with its
+// codes: 127 when there is no such command, 126 when there is one that
+// cannot be executed (no execute permission, a directory).
+func lookCommand(name string) (string, error) {
+	path, err := exec.LookPath(name)
+	if err == nil {
+		return path, nil
 	}
-	return nil
+	var ee *exec.Error
+	if errors.As(err, &ee) {
+		err = ee.Err // without the "exec: NAME:" that the message says better
+	}
+	k := kindNotFound
+	switch {
+	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EISDIR):
+		k = kindNotExecutable
+	case errors.Is(err, exec.ErrNotFound):
+		if p := inPath(name); p != "" {
+			// sh, too, says "Permission denied" (126) for a file in
+			// $PATH without execute permission.
+			k, err = kindNotExecutable, fmt.Errorf("%s is not executable", p)
+		}
+	}
+	return "", &failure{kind: k, err: fmt.Errorf("cannot run %q, the command after \"--\": %w", name, err)}
+}
+
+// inPath returns the first regular file called name in $PATH, or "".
+func inPath(name string) string {
+	for _, dir := range filepath.SplitList(os.Getenv("PATH")) {
+		p := filepath.Join(dir, name)
+		if fi, err := os.Stat(p); err == nil && fi.Mode().IsRegular() {
+			return p
+		}
+	}
+	return ""
 }
 
 // execAfter runs the command after "--" unless a signal came while the
@@ -60,10 +98,12 @@ func execCommand(argv []string) error {
 	if len(argv) == 0 {
 		return usagef(`nothing after "--": give the command to run`)
 	}
-	path, err := exec.LookPath(argv[0])
+	path, err := lookCommand(argv[0])
 	if err != nil {
-		return &failure{kind: kindNotFound, err: fmt.Errorf("cannot run %q: %w", argv[0], err)}
+		return err
 	}
 	err = syscall.Exec(path, argv, os.Environ())
+	// Found but not run: a bad "#!" interpreter, the wrong architecture.
+	// sh says 126 for these too.
 	return &failure{kind: kindNotExecutable, err: fmt.Errorf("cannot run %q: %w", argv[0], err)}
 }

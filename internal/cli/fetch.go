@@ -36,11 +36,12 @@ func fetchCommand(e *env) *cli.Command {
 		Description: "Each file goes to a temporary file beside its destination, is hashed while written,\n" +
 			"verified, synced and renamed into place: a failure leaves the old file as it was.\n" +
 			"With a checksum, a file already right on disk is skipped without any request; without\n" +
-			"one, a manifest beside the file makes the re-run a conditional request (304: nothing\n" +
-			"written). Cut-off downloads resume (Range + If-Range); connection errors, 408, 429 and\n" +
-			"5xx are retried until --timeout. URLs: http://, https://, file:///path, and\n" +
-			"oci://REGISTRY/REPO:TAG (artifacts and images from OCI registries, into -o DIR). Proxies from\n" +
-			"HTTP_PROXY, HTTPS_PROXY and NO_PROXY are used, as curl does.\n\n" + fetchExamples,
+			"one, a manifest (an extended attribute of the file, or in --state-dir) makes the re-run a\n" +
+			"conditional request (304: nothing written). Cut-off downloads resume (Range +\n" +
+			"If-Range); connection errors, 408, 429 and 5xx are retried until --timeout. URLs:\n" +
+			"http://, https://, file:///path, and oci://REGISTRY/REPO:TAG (artifacts and images\n" +
+			"from OCI registries, into -o DIR). Proxies from HTTP_PROXY, HTTPS_PROXY and NO_PROXY\n" +
+			"are used, as curl does.\n\n" + fetchExamples,
 		Flags:  fetchFlags(),
 		Action: e.action(runFetch),
 	}
@@ -59,6 +60,7 @@ func httpFetchFlags() []cli.Flag {
 		&cli.BoolFlag{Category: out, Name: "extract", Usage: "unpack .tar, .tar.gz, .tgz, .zip (into a directory) or .gz (into a file)"},
 		&cli.StringFlag{Category: out, Name: "extract-max-size", Value: "4GiB", Usage: "refuse an archive that unpacks to more than this"},
 		&cli.IntFlag{Category: out, Name: "extract-max-files", Value: fetch.DefaultExtractFiles, Usage: "refuse an archive with more entries than this"},
+		&cli.StringFlag{Category: out, Name: "state-dir", Usage: "keep the manifests that make re-runs conditional requests in DIR (default: an extended attribute of each file, or a hidden .NAME.initbox.json beside it on file systems without them)"},
 		&cli.StringSliceFlag{Category: verify, Name: "sha256", Usage: "expected SHA-256 (hex); repeat once per URL, in order; - for none"},
 		&cli.StringSliceFlag{Category: verify, Name: "sha512", Usage: "expected SHA-512 (hex); repeat once per URL, in order; - for none"},
 		&cli.StringFlag{Category: verify, Name: "checksum-url", Usage: "a sha256sum/sha512sum-format file listing the files' names (http(s):// or file://)"},
@@ -128,12 +130,14 @@ func (e *env) fetchVerdict(results []fetch.Result, interrupted error) error {
 		msg = "interrupted"
 	case allTimedOut(failed):
 		k, msg = kindTimeout, "timed out"
+	case interrupted != nil:
+		msg = "stopped" // by a run's group: another step failed
 	}
 	for _, r := range failed {
 		text := r.Err.Error()
-		if sig != nil {
+		if interrupted != nil {
 			// Say what cancelled it, not "context canceled".
-			text = strings.Replace(text, context.Canceled.Error(), sig.Error(), 1)
+			text = strings.Replace(text, context.Canceled.Error(), interrupted.Error(), 1)
 		}
 		attrs := []any{"url", r.URL, "error", text + ociHint(r.Err)}
 		if r.Dest != "" {

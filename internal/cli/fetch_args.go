@@ -130,6 +130,7 @@ func fetchOptions(c *cli.Context) (fetch.Options, error) {
 		Parallel:      c.Int("parallel"),
 		Extract:       c.Bool("extract"),
 		Limits:        fetch.Limits{MaxFiles: c.Int("extract-max-files")},
+		StateDir:      c.String("state-dir"),
 	}
 	var err error
 	if o.MaxSize, err = parseSize("--max-size", c.String("max-size")); err != nil {

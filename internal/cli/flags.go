@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/initbox/initbox/internal/option"
 )
@@ -41,8 +42,10 @@ var flagOf = map[option.Name]string{
 
 // flagNamer rewrites a message for the command line: every option it
 // names becomes the flag that sets it. Longer names go first, so that
-// AuthOptions.PasswordFile is not taken for AuthOptions.Password.
-var flagNamer = func() *strings.Replacer {
+// AuthOptions.PasswordFile is not taken for AuthOptions.Password. It is
+// built on first use, not at start-up, which comes before main has
+// installed its signal handlers.
+var flagNamer = sync.OnceValue(func() *strings.Replacer {
 	names := make([]option.Name, 0, len(flagOf))
 	for n := range flagOf {
 		names = append(names, n)
@@ -53,10 +56,10 @@ var flagNamer = func() *strings.Replacer {
 		pairs = append(pairs, string(n), flagOf[n])
 	}
 	return strings.NewReplacer(pairs...)
-}()
+})
 
 // withFlags is a message as the user reads it: with flags, not options.
-func withFlags(msg string) string { return flagNamer.Replace(msg) }
+func withFlags(msg string) string { return flagNamer().Replace(msg) }
 
 // flagHandler makes every log line name flags where the libraries'
 // messages name options: the message and every string attribute.

@@ -49,25 +49,6 @@ func stepCommands(e *env) map[string]*cli.Command {
 	return cmds
 }
 
-// flagEnv returns where a flag keeps its environment variables. A new kind
-// of flag must be added here and in flagType (the schema test fails until
-// it is).
-func flagEnv(f cli.Flag) *[]string {
-	switch f := f.(type) {
-	case *cli.StringFlag:
-		return &f.EnvVars
-	case *cli.BoolFlag:
-		return &f.EnvVars
-	case *cli.IntFlag:
-		return &f.EnvVars
-	case *cli.DurationFlag:
-		return &f.EnvVars
-	case *cli.StringSliceFlag:
-		return &f.EnvVars
-	}
-	panic(fmt.Sprintf("initbox run: no step key type for flag %T", f))
-}
-
 func flagType(f cli.Flag) spec.Type {
 	switch f.(type) {
 	case *cli.BoolFlag:

@@ -78,7 +78,7 @@ func parseTargets(c *cli.Context) ([]checks.Checker, error) {
 	for _, arg := range c.Args().Slice() {
 		t, err := checks.Parse(arg, opts)
 		if err != nil {
-			return nil, err
+			return nil, withSchemeHint(arg, err)
 		}
 		targets = append(targets, t)
 	}

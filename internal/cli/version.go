@@ -17,10 +17,15 @@ func versionCommand(e *env) *cli.Command {
 		Name:  "version",
 		Usage: "print the version",
 		Action: func(*cli.Context) error {
-			_, err := fmt.Fprintf(e.stdout, "initbox %s %s %s/%s\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return err
+			return printVersion(e)
 		},
 	}
+}
+
+// printVersion is "initbox version" and "initbox --version".
+func printVersion(e *env) error {
+	_, err := fmt.Fprintf(e.stdout, "initbox %s %s %s/%s\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	return err
 }
 
 func buildVersion() string {

@@ -14,6 +14,7 @@ command -v runc >/dev/null || need+=(runc)
   need+=(containernetworking-plugins)
 command -v nft >/dev/null || need+=(nftables)
 command -v busybox >/dev/null || need+=(busybox-static)
+command -v dig >/dev/null || need+=(bind9-dnsutils) # the dig loop of e2e/kube's seeds
 command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 command -v nsenter >/dev/null || need+=(util-linux)

@@ -5,7 +5,9 @@
 # under the state directory, the network namespace (with it the pod bridge,
 # kube-proxy's nft table and every route), the kubelet's cgroups, etcd's data
 # and the state directory. Safe to run at any time, also on a half-up
-# cluster or none. Exits 1 if anything is left.
+# cluster or none. Exits 1 if anything is left. (Outside the state
+# directory, the kubelet and CNI write a few files at fixed paths: removed
+# too, see host_files.)
 #
 # INITBOX_KUBE_LOGS=DIR keeps a copy of the components' logs there first.
 set -uo pipefail
@@ -42,10 +44,11 @@ kill_tasks() {
   done
 }
 
-# pods_cgroups prints the kubelet's cgroup directories, deepest first.
+# pods_cgroups prints the cluster's cgroup directories (its kubelet's
+# cgroupRoot, /$NETNS), deepest first.
 pods_cgroups() {
   local c
-  for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+  for c in /sys/fs/cgroup/*/"$NETNS" /sys/fs/cgroup/"$NETNS"; do
     [ -d "$c" ] && find "$c" -depth -type d
   done
 }
@@ -81,6 +84,23 @@ remove_cgroups() {
   pods_cgroups | xargs -r rmdir 2>/dev/null
 }
 
+# The few things the kubelet and CNI keep at fixed host paths: the
+# containers' log links (into $STATE), CNI's results cache of this cluster's
+# network, the kubelet's device-plugin socket; and their directories, once
+# empty.
+host_files() {
+  local l
+  for l in /var/log/containers/*.log; do
+    [ -L "$l" ] && [[ $(readlink "$l") == "$STATE/"* ]] && echo "$l"
+  done
+  ls -d /var/lib/cni/results/"$NETNS"-* 2>/dev/null
+  ls -d /var/lib/kubelet/device-plugins/kubelet.sock 2>/dev/null
+}
+remove_host_files() {
+  host_files | xargs -r rm -f
+  rmdir /var/lib/kubelet/device-plugins /var/lib/kubelet /var/lib/cni/results /var/lib/cni /var/log/containers 2>/dev/null
+}
+
 drain
 # Everything is thrown away: short grace periods, then SIGKILL.
 stop kube-proxy coredns kubelet scheduler kcm -3
@@ -92,6 +112,7 @@ stop etcd -3
 unmount_all
 [ -e "$NSPATH" ] && ip netns delete "$NETNS"
 remove_cgroups
+remove_host_files
 if [ -n "${INITBOX_KUBE_LOGS:-}" ] && [ -d "$LOGS" ]; then
   mkdir -p "$INITBOX_KUBE_LOGS" && cp -r "$LOGS/." "$INITBOX_KUBE_LOGS/"
 fi
@@ -103,6 +124,7 @@ left=()
 [ -e "$STATE" ] && left+=("$STATE (mounts: $(our_mounts | tr '\n' ' '))")
 [ -n "$(pods_cgroups)" ] && left+=("cgroups: $(pods_cgroups | tr '\n' ' ')")
 [ -n "$(shims)" ] && left+=("shims: $(shims | tr '\n' ' ')")
+[ -n "$(host_files)" ] && left+=("files: $(host_files | tr '\n' ' ')")
 if [ ${#left[@]} -gt 0 ]; then
   log "down: left behind: ${left[*]}"
   exit 1

@@ -9,6 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# One cluster of a name at a time on a machine: another run of the tests
+# (another checkout, k8s_targets of scripts/test.sh) waits for this one.
+mkdir -p /run/lock
+exec 8>>"/run/lock/${INITBOX_KUBE_NETNS:-initbox-kube}.lock"
+flock -w 3600 8 || { echo "kube: another test run holds the cluster" >&2; exit 1; }
+
 t0=$(date +%s)
 # Inside the namespace there is no network: every module the tests compile
 # must be downloaded first.
@@ -34,8 +40,9 @@ echo "kube: cluster up $(($(date +%s) - t0)) s after the start" >&2
 export INITBOX_REQUIRE_SERVERS=1 INITBOX_KUBE_REQUIRED=1
 
 # The e2e suite of issue 13: every example in examples/kubernetes/ as real
-# pods, and the seed loops' report. Verbose, so that a skip shows.
-if ! scripts/kube/exec.sh go test -count=1 -timeout 45m -v ./e2e/kube/ >"$log" 2>&1; then
+# pods, and the seed loops' report. Verbose, so that a skip shows. The tests
+# mostly wait for the cluster: all of them run at once (-parallel).
+if ! scripts/kube/exec.sh go test -count=1 -timeout 45m -parallel 64 -v ./e2e/kube/ >"$log" 2>&1; then
   cat "$log"
   exit 1
 fi

@@ -1,0 +1,56 @@
+package cli
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestVersionFlag(t *testing.T) {
+	_, _, want, _ := runInitbox(t, "version")
+	for _, flag := range []string{"--version", "-v"} {
+		code, _, stdout, stderr := runInitbox(t, flag)
+		if code != ExitOK || stdout != want || stderr != "" {
+			t.Errorf("initbox %s: exit %d, stdout %q, stderr %q; want 0 and %q", flag, code, stdout, stderr, want)
+		}
+	}
+}
+
+func TestHelp(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string // on stdout: help asked for is the output
+	}{
+		{[]string{"help"}, "COMMANDS:"},
+		{[]string{"--help"}, "COMMANDS:"},
+		{[]string{"-h"}, "COMMANDS:"},
+		{[]string{"help", "wait"}, "initbox wait [options] TARGET..."},
+		{[]string{"wait", "--help"}, "initbox wait [options] TARGET..."},
+		{[]string{"wait", "tcp://db:1", "--help"}, "initbox wait [options] TARGET..."},
+		{[]string{"help", "completion"}, "source <(initbox completion bash)"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stdout, stderr := runInitbox(t, tt.args...)
+			if code != ExitOK || !strings.Contains(stdout, tt.want) {
+				t.Errorf("exit %d, want 0 and %q on stdout:\n%s\nstderr:\n%s", code, tt.want, stdout, stderr)
+			}
+		})
+	}
+}
+
+// TestBareInitbox: the usage goes to stderr, as stdout is for data, and a
+// command line that does nothing is a usage error.
+func TestBareInitbox(t *testing.T) {
+	code, _, stdout, stderr := runInitbox(t)
+	if code != ExitUsage {
+		t.Errorf("exit %d, want %d", code, ExitUsage)
+	}
+	if stdout != "" {
+		t.Errorf("stdout %q, want nothing", stdout)
+	}
+	for _, want := range []string{"USAGE:", "COMMANDS:", "missing command"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr does not show %q:\n%s", want, stderr)
+		}
+	}
+}
