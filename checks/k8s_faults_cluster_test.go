@@ -64,7 +64,7 @@ func TestK8sForbiddenThenGranted(t *testing.T) {
 	c := testCluster(t)
 	ns := c.namespace(t)
 	o, _ := c.serviceAccount(t, ns, c.token(t, ns, ""))
-	c.create(t, "/apis/batch/v1/namespaces/"+ns+"/jobs", `{"metadata":{"name":"migrate"},"spec":{"managedBy":"initbox.test/none","template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"busybox"}]}}}}`)
+	c.create(t, "/apis/batch/v1/namespaces/"+ns+"/jobs", `{"metadata":{"name":"migrate"},"spec":{"managedBy":"initbox.test/none","template":{"spec":{"restartPolicy":"Never","schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}]}}}}`)
 	w := startWait(t, "k8s://job/migrate", o, 2*time.Minute)
 	ev := w.until(t, func(e Event) bool { return errors.As(e.Err, new(*KubeAccessError)) })
 	var ae *KubeAccessError
@@ -131,7 +131,7 @@ func TestK8sTokenRotated(t *testing.T) {
 	ns := c.namespace(t)
 	c.grant(t, ns, "", "pods")
 	for _, h := range []string{"holder1", "holder2"} {
-		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+h+`"},"spec":{"serviceAccountName":"waiter","containers":[{"name":"c","image":"busybox"}]}}`)
+		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+h+`"},"spec":{"serviceAccountName":"waiter","schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}]}}`)
 	}
 	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
 	old := c.token(t, ns, "holder1")

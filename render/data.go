@@ -28,7 +28,10 @@ func LoadData(path string) (any, error) {
 	if fi.IsDir() {
 		return loadDir(path)
 	}
-	b, err := os.ReadFile(path)
+	// readFile takes regular files only, and opens without blocking: a
+	// FIFO with no writer would otherwise hang the render in open(2),
+	// deaf to its deadline and to SIGTERM.
+	b, err := readFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -67,7 +70,7 @@ func loadDir(dir string) (map[string]any, error) {
 		if !fi.Mode().IsRegular() {
 			continue
 		}
-		b, err := os.ReadFile(p)
+		b, err := readFile(p)
 		if err != nil {
 			return nil, err
 		}

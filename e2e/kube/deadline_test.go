@@ -3,16 +3,11 @@ package kube
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 )
-
-// dns-wait-deadline.yaml with a deadline a test can wait for: 45 s, not 10
-// minutes.
-func deadlineJob(t *testing.T) string {
-	return example(t, "dns-wait-deadline.yaml", "activeDeadlineSeconds: 600", "activeDeadlineSeconds: 45")
-}
 
 // dns-wait-deadline.yaml: with --timeout=0 initbox waits as long as
 // Kubernetes lets it; the Job's activeDeadlineSeconds ends it, and initbox
@@ -24,7 +19,7 @@ func TestDNSWaitDeadline(t *testing.T) {
 	t.Run("name appears", func(t *testing.T) {
 		t.Parallel()
 		ns := newNamespace(t, "deadline-ok")
-		apply(t, ns, deadlineJob(t))
+		apply(t, ns, example(t, "dns-wait-deadline.yaml"))
 		p := waitPods(t, ns, "job-name=migrate", 3*time.Minute, "the Job's pod waiting", all(1, func(p *pod) bool {
 			return p.running("wait-for-myservice")
 		}))[0]
@@ -38,7 +33,8 @@ func TestDNSWaitDeadline(t *testing.T) {
 	t.Run("deadline", func(t *testing.T) {
 		t.Parallel()
 		ns := newNamespace(t, "deadline")
-		apply(t, ns, deadlineJob(t))
+		// A deadline a test can wait for: 45 s, not 10 minutes.
+		apply(t, ns, example(t, "dns-wait-deadline.yaml", "activeDeadlineSeconds: 600", "activeDeadlineSeconds: 45"))
 		ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
 		defer cancel()
 		// The Job's pod is deleted once it ended: its last state comes with
@@ -72,7 +68,9 @@ func TestDNSWaitDeadline(t *testing.T) {
 	})
 }
 
-// waitJob waits until Job name has condition typ True, and returns it.
+// waitJob waits until Job name has condition typ True, and returns it. A
+// Job that reaches the other end (Failed for Complete, and the reverse)
+// fails the test at once.
 func waitJob(t *testing.T, ns, name string, timeout time.Duration, typ string) condition {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(t.Context(), timeout)
@@ -90,9 +88,15 @@ func waitJob(t *testing.T, ns, name string, timeout time.Duration, typ string) c
 		}
 		seen = j.Status.Conditions
 		for _, c := range seen {
-			if c.Type == typ && c.Status == "True" {
+			if c.Status != "True" {
+				continue
+			}
+			if c.Type == typ {
 				found = c
 				return true, nil
+			}
+			if c.Type == "Complete" || c.Type == "Failed" {
+				return false, fatalError{fmt.Errorf("the Job is %s (%s: %s)", c.Type, c.Reason, c.Message)}
 			}
 		}
 		return false, nil

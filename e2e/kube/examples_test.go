@@ -13,11 +13,16 @@ import (
 // applies it and checks what its comments promise. A new example without a
 // scenario fails TestEveryExampleIsApplied.
 var scenarios = map[string]string{
-	"myapp-pod.yaml":         "TestMyappPod",
-	"mysql-redis-wait.yaml":  "TestMysqlRedisWait",
-	"dns-wait-deadline.yaml": "TestDNSWaitDeadline",
-	"init-demo.yaml":         "TestInitDemo",
-	"distroless-probe.yaml":  "TestDistrolessProbe",
+	"myapp-pod.yaml":            "TestMyappPod",
+	"mysql-redis-wait.yaml":     "TestMysqlRedisWait",
+	"dns-wait-deadline.yaml":    "TestDNSWaitDeadline",
+	"init-demo.yaml":            "TestInitDemo",
+	"distroless-probe.yaml":     "TestDistrolessProbe",
+	"wait-for-job.yaml":         "TestWaitForJob",
+	"wait-for-endpoints.yaml":   "TestWaitForEndpoints",
+	"wait-for-statefulset.yaml": "TestWaitForStatefulSet",
+	"run-spec.yaml":             "TestRunSpec",
+	"native-sidecar.yaml":       "TestNativeSidecar",
 }
 
 func TestEveryExampleIsApplied(t *testing.T) {

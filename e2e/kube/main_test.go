@@ -38,6 +38,7 @@ const (
 var standins = map[string][]string{
 	"example.com/myapp:1.0":             {"/standin", "serve"},
 	"example.com/orders:1.0":            {"/standin", "serve"},
+	"example.com/shop:1.0":              {"/standin", "serve"},
 	"example.com/migrate:1.0":           {"/standin", "migrate"},
 	"example.com/my-distroless-app:1.0": {"/standin", "distroless"},
 	imageNginx:                          {"/standin", "static"},

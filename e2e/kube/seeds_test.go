@@ -125,14 +125,14 @@ func TestSeedLoops(t *testing.T) {
 	fmt.Fprintf(&b, "seed | %-50s | %-40s | %s\n", "loop", "the loop", "initbox")
 	for _, s := range seeds {
 		fmt.Fprintf(&b, "seed | %-50s | %-40s | %s\n", s.name,
-			summarize(results[s.name+"\x00busybox"]), summarize(results[s.name+"\x00initbox"]))
+			summarize(results[s.name+"\x00busybox"], true), summarize(results[s.name+"\x00initbox"], true))
 	}
 	fmt.Fprintf(&b, "seed | initbox logged ready after (median, s): ")
 	for i, s := range seeds {
 		if i > 0 {
 			b.WriteString("; ")
 		}
-		fmt.Fprintf(&b, "%s %s", strings.Fields(s.name)[0], summarize(detected.m[s.name]))
+		fmt.Fprintf(&b, "%s %s", strings.Fields(s.name)[0], summarize(detected.m[s.name], false))
 	}
 	b.WriteString("\n")
 	fmt.Fprint(os.Stdout, b.String())
@@ -300,8 +300,9 @@ func yamlList(args []string) string {
 	return "[" + strings.Join(q, ", ") + "]"
 }
 
-// summarize prints the median and range of a seed's runs in seconds.
-func summarize(ds []time.Duration) string {
+// summarize prints the median and range of a seed's runs in seconds and,
+// with early, how many pods were Ready before their dependency.
+func summarize(ds []time.Duration, early bool) string {
 	if len(ds) == 0 {
 		return "no runs"
 	}
@@ -314,8 +315,8 @@ func summarize(ds []time.Duration) string {
 		return fmt.Sprintf("%.1f", d.Seconds())
 	}
 	out := fmt.Sprintf("%s (%s..%s)", f(ds[len(ds)/2]), f(ds[0]), f(ds[len(ds)-1]))
-	if early := len(ds) - len(slices.DeleteFunc(slices.Clone(ds), func(d time.Duration) bool { return d < 0 })); early > 0 {
-		out += fmt.Sprintf(", %d/%d Ready before it", early, len(ds))
+	if n := len(ds) - len(slices.DeleteFunc(slices.Clone(ds), func(d time.Duration) bool { return d < 0 })); early && n > 0 {
+		out += fmt.Sprintf(", %d/%d Ready before it", n, len(ds))
 	}
 	return out
 }

@@ -103,6 +103,12 @@ func TestDeadlinesNeverSayContextDeadlineExceeded(t *testing.T) {
 	targets := []string{"http://" + tcp + "/healthz", "dns://db.example", "postgres://" + tcp + "/db",
 		"mysql://" + tcp + "/db", "redis://" + tcp, "amqp://" + tcp, "nats://" + tcp, "mqtt://" + tcp, "grpc://" + tcp}
 	dir := t.TempDir()
+	kubeconfig := filepath.Join(dir, "kubeconfig")
+	os.WriteFile(kubeconfig, []byte(`{"apiVersion": "v1", "kind": "Config", "current-context": "c",
+		"clusters": [{"name": "c", "cluster": {"server": "http://`+tcp+`"}}],
+		"contexts": [{"name": "c", "context": {"cluster": "c", "user": "u"}}],
+		"users": [{"name": "u", "user": {"token": "x"}}]}`), 0o600)
+	targets = append(targets, "k8s://default/pod/db-0")
 	slow := filepath.Join(dir, "slow.tmpl")
 	// 12! includes: seconds of work, cut short by --timeout.
 	os.WriteFile(slow, []byte(`{{ define "r" }}{{ range $x := . }}{{ include "r" (slice $ 1) }}{{ end }}{{ end }}{{ include "r" (list 1 2 3 4 5 6 7 8 9 10 11 12) }}`), 0o644)
@@ -128,13 +134,14 @@ steps:
 		args []string
 		code int
 	}{
-		{"wait, attempts cut by the deadline", append([]string{"wait", "--timeout", "1s", "--dns-server", dnsServer}, targets...), ExitTimeout},
-		{"wait, attempts time out first", append([]string{"wait", "--timeout", "1500ms", "--attempt-timeout", "400ms", "--dns-server", dnsServer}, targets...), ExitTimeout},
-		{"wait --any", append([]string{"wait", "--any", "--timeout", "1s", "--dns-server", dnsServer}, targets...), ExitTimeout},
-		{"check", append([]string{"check", "--timeout", "700ms", "--dns-server", dnsServer}, targets...), ExitFailed},
+		{"wait, attempts cut by the deadline", append([]string{"wait", "--timeout", "1s", "--dns-server", dnsServer, "--kubeconfig", kubeconfig}, targets...), ExitTimeout},
+		{"wait, attempts time out first", append([]string{"wait", "--timeout", "1500ms", "--attempt-timeout", "400ms", "--dns-server", dnsServer, "--kubeconfig", kubeconfig}, targets...), ExitTimeout},
+		{"wait --any", append([]string{"wait", "--any", "--timeout", "1s", "--dns-server", dnsServer, "--kubeconfig", kubeconfig}, targets...), ExitTimeout},
+		{"check", append([]string{"check", "--timeout", "700ms", "--dns-server", dnsServer, "--kubeconfig", kubeconfig}, targets...), ExitFailed},
 		{"fetch, no answer", []string{"fetch", "--timeout", "1s", "-o", filepath.Join(dir, "a"), "http://" + tcp + "/a"}, ExitTimeout},
 		{"fetch, body stalls", []string{"fetch", "--timeout", "1s", "-o", filepath.Join(dir, "b"), web + "/body"}, ExitTimeout},
 		{"fetch, 503 until the deadline", []string{"fetch", "--timeout", "1s", "-o", filepath.Join(dir, "c"), web + "/503"}, ExitTimeout},
+		{"fetch, OCI registry", []string{"fetch", "--timeout", "1s", "-o", filepath.Join(dir, "oci"), "oci://" + tcp + "/repo:tag"}, ExitTimeout},
 		{"fetch, several", []string{"fetch", "--timeout", "1s", "--dir", dir, "http://" + tcp + "/d", web + "/e", web + "/503"}, ExitTimeout},
 		{"render, template", []string{"render", "--timeout", "500ms", "--max-output", "0", "-o", filepath.Join(dir, "out"), slow}, ExitTimeout},
 		{"render, validator", []string{"render", "--timeout", "500ms", "--validate", "sh -c 'sleep 30' {}", "-o", filepath.Join(dir, "out2"), small}, ExitTimeout},

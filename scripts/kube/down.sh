@@ -44,10 +44,11 @@ kill_tasks() {
   done
 }
 
-# pods_cgroups prints the kubelet's cgroup directories, deepest first.
+# pods_cgroups prints the cluster's cgroup directories (its kubelet's
+# cgroupRoot, /$NETNS), deepest first.
 pods_cgroups() {
   local c
-  for c in /sys/fs/cgroup/*/kubepods /sys/fs/cgroup/kubepods; do
+  for c in /sys/fs/cgroup/*/"$NETNS" /sys/fs/cgroup/"$NETNS"; do
     [ -d "$c" ] && find "$c" -depth -type d
   done
 }

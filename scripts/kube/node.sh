@@ -101,9 +101,26 @@ import_images() {
   "$KUBE_SCRIPTS/image.sh" "$IMAGE_BUSYBOX" "$d/busybox" >/dev/null
 }
 
+# make_cgroup_root creates the cgroup /$NETNS in every v1 hierarchy (and
+# the v2 one), under which the kubelet puts its kubepods: the pods of two
+# clusters on one machine, and down.sh's cleanup, stay apart. A new cpuset
+# cgroup has no CPUs or memory nodes until given its parent's.
+make_cgroup_root() {
+  local h
+  for h in /sys/fs/cgroup/*/ /sys/fs/cgroup/; do
+    [ -e "$h/cgroup.procs" ] || continue
+    mkdir -p "$h/$NETNS"
+    if [ -e "$h/cpuset.cpus" ] && [ -e "$h/$NETNS/cpuset.cpus" ]; then
+      cat "$h/cpuset.cpus" >"$h/$NETNS/cpuset.cpus"
+      cat "$h/cpuset.mems" >"$h/$NETNS/cpuset.mems"
+    fi
+  done
+}
+
 start_kubelet() {
   local d=$STATE/kubelet
   mkdir -p "$d/root" "$d/logs"
+  make_cgroup_root
   # Pods with dnsPolicy Default get the node's resolver: the cluster DNS.
   echo "nameserver $DNS_SERVICE_IP" >"$STATE/resolv.conf"
   # The host is cgroup v1 (failCgroupV1: false); images cannot be pulled
@@ -113,6 +130,7 @@ apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 failCgroupV1: false
 cgroupDriver: cgroupfs
+cgroupRoot: /$NETNS
 containerRuntimeEndpoint: unix://$SOCK
 authentication:
   anonymous: {enabled: false}

@@ -9,6 +9,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# One cluster of a name at a time on a machine: another run of the tests
+# (another checkout, k8s_targets of scripts/test.sh) waits for this one.
+mkdir -p /run/lock
+exec 8>>"/run/lock/${INITBOX_KUBE_NETNS:-initbox-kube}.lock"
+flock -w 3600 8 || { echo "kube: another test run holds the cluster" >&2; exit 1; }
+
 t0=$(date +%s)
 # Inside the namespace there is no network: every module the tests compile
 # must be downloaded first.

@@ -5,6 +5,7 @@
 //
 //	standin serve [-addr :8080]             an app: GET / answers 200
 //	standin migrate ARG...                  a one-shot job: prints ARGs, exits 0
+//	standin cat FILE...                     prints files (kubectl exec, no shell)
 //	standin distroless [-addr :8080] [-admin /run/app/admin.sock]
 //	                                        GET /health answers {"status":"UP"}
 //	                                        until POST /down; the admin socket
@@ -33,7 +34,7 @@ func main() {
 	log.SetFlags(0)
 	log.SetPrefix("standin: ")
 	if len(os.Args) < 2 {
-		log.Fatal("usage: standin serve|migrate|distroless|static|listen ...")
+		log.Fatal("usage: standin serve|migrate|cat|distroless|static|listen ...")
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
@@ -45,6 +46,14 @@ func main() {
 	switch os.Args[1] {
 	case "serve":
 		serve(args)
+	case "cat":
+		for _, f := range args {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				log.Fatal(err)
+			}
+			os.Stdout.Write(b)
+		}
 	case "migrate":
 		fmt.Println("migrate:", strings.Join(args, " "))
 	case "distroless":
