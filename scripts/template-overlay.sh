@@ -13,11 +13,13 @@
 # constant names the linker keeps methods of those names only.
 #
 # What it costs: a template can call only the methods named below. urfave/cli's
-# help templates (template.go, fish.go) call these; render's data is maps,
-# lists and scalars from YAML, JSON and the environment, which have no methods
-# (fields and map keys are looked up as before). If urfave/cli's templates
-# name a new method, its help shows an error: the help tests of
-# scripts/test.sh run with this overlay to catch that.
+# help templates (template.go, fish.go) call these. render is unaffected: it
+# rewrites every field access (.a.b, $x.a, (pipe).a) into a call of its own
+# lookup (render/rewrite.go, get.go), which calls no methods. Fields and map
+# keys are looked up as before. If urfave/cli's templates
+# name a new method, urfave/cli stops printing the help there, silently:
+# TestHelpIsWhole (internal/cli), which scripts/test.sh runs with this
+# overlay, fails then.
 set -euo pipefail
 names=(AllCommands Args ArgsUsage Authors Category Commands Completions Copyright
   Description Flags GlobalArgs HelpName Name Names String Usage UsageText Version
