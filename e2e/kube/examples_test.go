@@ -66,7 +66,7 @@ func example(t *testing.T, name string, replacements ...string) string {
 	}
 	s := string(b)
 	replacements = append([]string{
-		"image: ghcr.io/initbox/initbox:latest", "image: " + imageInitbox,
+		"image: ghcr.io/initbox/initbox:v0.1.0", "image: " + imageInitbox,
 		"image: nginx\n", "image: " + imageNginx + "\n",
 	}, replacements...)
 	for i := 0; i+1 < len(replacements); i += 2 {

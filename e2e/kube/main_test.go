@@ -24,7 +24,7 @@ var (
 
 // Images the suite imports into the node's containerd. The examples'
 // application images keep their names (their tags are not "latest", so the
-// kubelet uses the local image); initbox:latest and nginx are replaced,
+// kubelet uses the local image); initbox:v0.1.0 and nginx are replaced,
 // since the kubelet would always try to pull those.
 const (
 	imageInitbox = "docker.io/initbox-kube/initbox:e2e"

@@ -26,7 +26,7 @@ import (
 )
 
 // image is the initbox image every example uses.
-const image = "ghcr.io/initbox/initbox:latest"
+const image = "ghcr.io/initbox/initbox:v0.1.0"
 
 // commands are initbox's subcommands in the command-line contract.
 var commands = []string{"wait", "check", "fetch", "render", "run", "serve", "version"}
@@ -152,6 +152,11 @@ func checkPod(t *testing.T, spec *corev1.PodSpec) {
 		if c.Image != image {
 			t.Errorf("init container %s: image %q, want %q", c.Name, c.Image, image)
 			continue
+		}
+		// A pinned tag and IfNotPresent: a locally loaded image (kind,
+		// minikube) is used as it is; ":latest" would make the kubelet pull.
+		if c.ImagePullPolicy != corev1.PullIfNotPresent {
+			t.Errorf("init container %s: imagePullPolicy %q, want IfNotPresent", c.Name, c.ImagePullPolicy)
 		}
 		if len(c.Command) != 0 {
 			t.Errorf("init container %s sets command %q: the image's entrypoint is /initbox, give args", c.Name, c.Command)
