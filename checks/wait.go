@@ -203,10 +203,14 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 // port changes with every attempt, the reason does not.
 var localAddr = regexp.MustCompile(`[\[\]0-9a-fA-F.:]+:\d+->`)
 
+// certTime matches the "current time 2026-12-02T14:10:08Z is after" of an
+// expired certificate's error: the clock moves, the reason does not.
+var certTime = regexp.MustCompile(`current time \S+ is (after|before)`)
+
 // reason is an error's message without what changes between identical
 // failures, to tell a new state from the same one.
 func reason(err error) string {
-	return localAddr.ReplaceAllString(err.Error(), "")
+	return certTime.ReplaceAllString(localAddr.ReplaceAllString(err.Error(), ""), "")
 }
 
 func (w *Waiter) report(e Event) {

@@ -54,10 +54,10 @@ func waitFaults() []fault {
 		}, cli.ExitTimeout, "connection reset"},
 		{"http stall before headers", func(t *testing.T) []string {
 			return []string{faults.StallBeforeHeaders(t).URL}
-		}, cli.ExitTimeout, "no answer within 300ms"},
+		}, cli.ExitTimeout, "no answer within 500ms"},
 		{"http drip", func(t *testing.T) []string {
 			return []string{"--expect-body", "y", faults.Drip(t, body, 50*time.Millisecond).URL}
-		}, cli.ExitTimeout, "no answer within 300ms"},
+		}, cli.ExitTimeout, "no answer within 500ms"},
 		{"http lying content-length", func(t *testing.T) []string {
 			return []string{"--expect-body", "y", faults.LyingLength(t, []byte("short"), 1000).URL}
 		}, cli.ExitTimeout, "unexpected EOF"},
@@ -92,7 +92,7 @@ func waitFaults() []fault {
 		}, cli.ExitTimeout, "NXDOMAIN"},
 		{"tcp full backlog", func(t *testing.T) []string {
 			return []string{"tcp://" + faults.FullBacklog(t)}
-		}, cli.ExitTimeout, "no answer within 300ms"},
+		}, cli.ExitTimeout, "no answer within 500ms"},
 		{"http on accept-and-close", func(t *testing.T) []string {
 			return []string{"http://" + faults.AcceptClose(t) + "/"}
 		}, cli.ExitTimeout, "EOF|connection reset"},
@@ -112,9 +112,11 @@ func TestWaitAndCheckFaultMatrix(t *testing.T) {
 			g0, fd0 := resources(t)
 
 			start := time.Now()
-			code, _, _, stderr := runInitbox(t, append([]string{"wait", "--timeout", "1s", "--attempt-timeout", "300ms"}, args...)...)
-			if took := time.Since(start); took > 3*time.Second {
-				t.Errorf("wait took %v with a 1 s timeout", took)
+			code, _, _, stderr := runInitbox(t, append([]string{"wait", "--timeout", "2s", "--attempt-timeout", "500ms"}, args...)...)
+			// Generous: the point is that it ends, not how fast (the
+			// machine may be loaded; speed is measured in bench/).
+			if took := time.Since(start); took > 15*time.Second {
+				t.Errorf("wait took %v with a 2 s timeout", took)
 			}
 			if strings.Count(stderr, "msg=waiting") > 2 {
 				t.Errorf("wait logged every attempt, not only changes:\n%s", stderr)

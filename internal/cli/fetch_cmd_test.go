@@ -108,7 +108,7 @@ func TestFetchTimeoutExits124(t *testing.T) {
 	}))
 	defer srv.Close()
 	dir := t.TempDir()
-	code, _, _, stderr := runInitbox(t, "fetch", "--timeout", "300ms", "-o", filepath.Join(dir, "f"), srv.URL+"/f")
+	code, _, _, stderr := runInitbox(t, "fetch", "--timeout", "2s", "-o", filepath.Join(dir, "f"), srv.URL+"/f")
 	if code != cli.ExitTimeout {
 		t.Fatalf("exit %d, want 124; stderr:\n%s", code, stderr)
 	}
