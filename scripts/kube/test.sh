@@ -16,6 +16,8 @@ exec 8>>"/run/lock/${INITBOX_KUBE_NETNS:-initbox-kube}.lock"
 flock -w 3600 8 || { echo "kube: another test run holds the cluster" >&2; exit 1; }
 
 t0=$(date +%s)
+# The servers some scenarios run on the node address (PostgreSQL, Redis).
+scripts/deps.sh
 # Inside the namespace there is no network: every module the tests compile
 # must be downloaded first.
 go mod download
