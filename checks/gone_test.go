@@ -115,21 +115,8 @@ func TestGoneHTTP(t *testing.T) {
 
 func TestGoneHTTPSilenceIsNotGone(t *testing.T) {
 	// Accepts, reads, never answers: a server stuck, not a server gone.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { conn.Close() })
-		}
-	}()
-	c := mustParse(t, "http://"+ln.Addr().String()+"/", Options{})
+	addr := testnet.Serve(t, func(conn net.Conn) { t.Cleanup(func() { conn.Close() }) })
+	c := mustParse(t, "http://"+addr+"/", Options{})
 	wantThere(t, c, true, "cannot tell whether gone", 300*time.Millisecond)
 }
 

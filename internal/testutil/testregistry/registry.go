@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // Config chooses the registry's set-up.
@@ -204,32 +206,18 @@ func (r *Registry) waitReady(t testing.TB) {
 // as they are: the registry terminates TLS itself.
 func relay(t testing.TB, sock string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("unix", sock)
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				done := make(chan struct{}, 2)
-				go func() { copyClose(u, c); done <- struct{}{} }()
-				go func() { copyClose(c, u); done <- struct{}{} }()
-				<-done
-			}()
+	return testnet.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		u, err := net.Dial("unix", sock)
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		defer u.Close()
+		done := make(chan struct{}, 2)
+		go func() { copyClose(u, c); done <- struct{}{} }()
+		go func() { copyClose(c, u); done <- struct{}{} }()
+		<-done
+	})
 }
 
 func copyClose(dst, src net.Conn) {
