@@ -75,9 +75,7 @@ func TestK8sPodReady(t *testing.T) {
 	c.podReady(t, ns, "db-0", node, false)
 	w.until(t, stateIs("Running, not ready"))
 	c.podReady(t, ns, "db-0", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 func TestK8sPodsSelector(t *testing.T) {
@@ -92,9 +90,7 @@ func TestK8sPodsSelector(t *testing.T) {
 	c.podReady(t, ns, "a", node, true)
 	w.until(t, stateIs("1/3 ready"))
 	c.podReady(t, ns, "c", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // TestK8sJobComplete lets the real Job controller run a Job: it creates the
@@ -108,9 +104,7 @@ func TestK8sJobComplete(t *testing.T) {
 	w.until(t, stateIs("0/1 succeeded, 1 active"))
 	pod := c.podsOf(t, ns, "job-name%3Dmigrate", 1)[0]
 	c.podFinished(t, ns, pod, node, 0)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // podFinished reports a pod's container as exited with code.
@@ -151,9 +145,7 @@ func TestK8sJobGone(t *testing.T) {
 	c := testCluster(t)
 	_, o := c.waiterFor(t, "batch/jobs")
 	w := startWait(t, "k8s://job/migrate?notfound=done", o, time.Minute)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 	w = startWait(t, "k8s://job/migrate", o, 3*time.Second)
 	if err := w.result(t); err == nil || !strings.Contains(err.Error(), "not ready: not found") {
 		t.Fatalf("without notfound=done: %v, want a timeout saying not found", err)
@@ -175,9 +167,7 @@ func TestK8sServiceEndpoints(t *testing.T) {
 	c.podReady(t, ns, "db-0", node, true)
 	w.until(t, stateIs("1 ready endpoint, want 2"))
 	c.podReady(t, ns, "db-1", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // TestK8sRollouts lets the real Deployment, StatefulSet and DaemonSet

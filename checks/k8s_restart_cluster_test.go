@@ -30,14 +30,10 @@ func TestK8sAPIServerRestarted(t *testing.T) {
 	restart(t, c, "restart")
 	node := c.node(t)
 	c.podReady(t, ns, "db-0", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, e := range w.events {
-		if errors.As(e.Err, new(*KubeAccessError)) {
-			t.Errorf("an RBAC error was reported across the restart: %v", e.Err)
+	w.succeeds(t)
+	for _, err := range w.errs() {
+		if errors.As(err, new(*KubeAccessError)) {
+			t.Errorf("an RBAC error was reported across the restart: %v", err)
 		}
 	}
 }
