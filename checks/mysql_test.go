@@ -79,7 +79,7 @@ func (s *myServer) sql(stmts string) error {
 	return nil
 }
 
-var sharedMariaDB = onceFor(func(bin string) (*myServer, error) {
+var sharedMariaDB = shared(mariadbBin, func(bin string) (*myServer, error) {
 	s, err := prepareMariaDB()
 	if err != nil {
 		return nil, err
@@ -103,26 +103,21 @@ func TestMySQLStartingUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mustParse(t, "mysql://app:app-secret@"+s.addr(), Options{})
-	seen, done := waitInBackground(t, c)
-	waitForEvent(t, seen, "connection refused")
+	bg := waitInBackground(t, c)
+	bg.saw(t, "connection refused")
 	if err := s.start(bin); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.proc.Stop)
-	waitForEvent(t, seen, "mysql: authentication failed: Access denied for user 'app'")
+	bg.saw(t, "mysql: authentication failed: Access denied for user 'app'")
 	if err := s.sql("CREATE USER app@'%' IDENTIFIED BY 'app-secret'"); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("after creating the user: %v (reasons seen: %q)", err, seen.list())
-	}
+	bg.ready(t, "after creating the user")
 }
 
 func TestMySQLLogins(t *testing.T) {
-	s, err := sharedMariaDB(mariadbBin(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sharedMariaDB(t)
 	pwFile := passwordFile(t, "app-secret")
 	tests := []loginCase{
 		{"no user: the handshake is enough", "mysql://%s", AuthOptions{}, ""},
