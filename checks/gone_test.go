@@ -17,7 +17,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/initbox/initbox/internal/testutil/grpchealth"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -191,11 +190,7 @@ func TestGoneUnix(t *testing.T) {
 }
 
 func TestGoneGRPC(t *testing.T) {
-	health := grpchealth.New()
-	health.SetStatus("app.Ready", grpchealth.Serving)
-	health.SetStatus("app.Draining", grpchealth.NotServing)
-	health.SetStatus("app.Odd", grpchealth.Unknown)
-	addr, _ := grpcServer(t, health, false)
+	addr, _ := healthServer(t, "app.Draining")
 	wantThere(t, mustParse(t, "grpc://"+addr+"/app.Ready", Options{}), false, "still there: answers as ready", 10*time.Second)
 	wantGone(t, mustParse(t, "grpc://"+addr+"/app.Draining", Options{}), "NOT_SERVING")
 	wantGone(t, mustParse(t, "grpc://"+addr+"/app.Removed", Options{}), "NOT_FOUND")
