@@ -73,6 +73,14 @@ func Write(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
+// Put writes content to dir/name and returns that path.
+func Put(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	File(t, path, []byte(content))
+	return path
+}
+
 // File writes data to path, creating its directory.
 func File(t *testing.T, path string, data []byte) {
 	t.Helper()
