@@ -26,6 +26,24 @@ func Server(t *testing.T, files map[string][]byte) *httptest.Server {
 	return srv
 }
 
+// PythonNotFound is what python3 -m http.server answers for a missing
+// file: a typical server's 404, an HTML page whose markup must not reach a
+// log.
+const PythonNotFound = `<!DOCTYPE HTML>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: 404</p>
+        <p>Message: File not found.</p>
+        <p>Error code explanation: 404 - Nothing matches the given URI.</p>
+    </body>
+</html>
+`
+
 // Handler serves files by path, with an ETag and a Last-Modified, so
 // ranges and conditional requests work.
 func Handler(files map[string][]byte) http.HandlerFunc {
