@@ -73,6 +73,27 @@ func Binary(t testing.TB) string {
 	return ""
 }
 
+// ServeConfig is a docker-registry configuration that stores under root
+// and serves on the unix socket sock, quietly. Settings of the http
+// section (tls) and further sections (auth, middleware) may be appended.
+func ServeConfig(root, sock string) string {
+	return fmt.Sprintf(`version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+http:
+  net: unix
+  addr: %s
+  secret: initbox-test-secret
+`, root, sock)
+}
+
 // Start starts a registry that lives as long as the test.
 func Start(t testing.TB, cfg Config) *Registry {
 	t.Helper()
@@ -128,21 +149,7 @@ func Start(t testing.TB, cfg Config) *Registry {
 		writeFile(t, ht, r.User+":"+string(hash)+"\n")
 		auth += fmt.Sprintf("auth:\n  htpasswd:\n    realm: initbox-test\n    path: %s\n", ht)
 	}
-	conf := fmt.Sprintf(`version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s
-  delete:
-    enabled: true
-http:
-  net: unix
-  addr: %s
-  secret: initbox-test-secret
-%s%s`, filepath.Join(dir, "data"), r.sock, extra, auth)
+	conf := ServeConfig(filepath.Join(dir, "data"), r.sock) + extra + auth
 	confFile := filepath.Join(dir, "config.yml")
 	writeFile(t, confFile, conf)
 	r.run(t, bin, confFile, dir)
