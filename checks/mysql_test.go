@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // myServer is a MariaDB instance in its own directory under work.
@@ -172,11 +173,7 @@ func TestMySQLCachingSHA2(t *testing.T) {
 // fakeMySQL8 serves one login with caching_sha2_password: a correct
 // scramble gets reply, then OK; a wrong one access denied; COM_PING OK.
 func fakeMySQL8(t *testing.T, pass string, reply []byte) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
+	ln := testnet.Listen(t)
 	salt := []byte("abcdefghijklmnopqrst")
 	go func() {
 		conn, err := ln.Accept()
