@@ -105,7 +105,7 @@ func TestK8sWatchForbiddenPolls(t *testing.T) {
 	c.create(t, "/apis/rbac.authorization.k8s.io/v1/namespaces/"+ns+"/roles", `{"metadata":{"name":"list-only"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]}`)
 	c.create(t, "/apis/rbac.authorization.k8s.io/v1/namespaces/"+ns+"/rolebindings", `{"metadata":{"name":"list-only"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"list-only"},"subjects":[{"kind":"ServiceAccount","name":"waiter","namespace":"`+ns+`"}]}`)
 	o, _ := c.serviceAccount(t, ns, c.token(t, ns, ""))
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	w := startWait(t, "k8s://pod/db-0", o, 2*time.Minute)
 	ev := w.until(t, stateIs("may not watch pods"))
 	var ae *KubeAccessError
@@ -125,7 +125,7 @@ func TestK8sTokenRotated(t *testing.T) {
 	for _, h := range []string{"holder1", "holder2"} {
 		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+h+`"},"spec":{"serviceAccountName":"waiter","schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}]}}`)
 	}
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	old := c.token(t, ns, "holder1")
 	o, tokenFile := c.serviceAccount(t, ns, old)
 	o.WatchTimeout = 3 * time.Second

@@ -24,7 +24,7 @@ func TestK8sAPIServerRestarted(t *testing.T) {
 	c := testCluster(t)
 	ns, o := c.waiterFor(t, "/pods")
 	o.ForbiddenGrace = 0 // the default
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	w := startWait(t, "k8s://pod/db-0", o, 3*time.Minute)
 	w.until(t, stateIs("Pending, not ready"))
 	restart(t, c, "restart")
@@ -57,7 +57,7 @@ func restart(t *testing.T, c *cluster, how string) {
 func TestK8sWatchExpired(t *testing.T) {
 	c := testCluster(t)
 	ns, o := c.waiterFor(t, "/pods")
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	k, err := Parse("k8s://pod/db-0", Options{Kube: o})
 	if err != nil {
 		t.Fatal(err)
