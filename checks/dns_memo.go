@@ -11,13 +11,14 @@ import (
 
 // How long a wait trusts a candidate's last NXDOMAIN or NODATA before it
 // asks again: a sixth of how long the candidate has answered so, between
-// minHold and maxHold. A name that is not there after a minute is unlikely
-// to come within the next second, and each candidate asked costs the
-// cluster's DNS two queries (A and AAAA): with the wait loop's pace of one
-// attempt a second after 30 s, the first candidate plus the rest every 4 s
-// make at most 4 queries a second for a pod's three search domains.
+// minHold and maxHold. Each candidate asked costs the cluster's DNS two
+// queries (A and AAAA) and the waiting pod a round trip: with the wait
+// loop's pace of one attempt a second after 30 s, the first candidate plus
+// the rest every 4 s make at most 4 queries a second for a pod's three
+// search domains, and at ten attempts a second at first, the others add a
+// third to the first candidate's queries, not three times as many.
 const (
-	minHold = 250 * time.Millisecond
+	minHold = time.Second
 	maxHold = 4 * time.Second
 )
 

@@ -55,12 +55,14 @@ func TestDNSWaitAsksOtherNamesLessOften(t *testing.T) {
 	}{
 		{0, all},
 		{100 * time.Millisecond, first},
-		{100 * time.Millisecond, first},
-		{minHold, all}, // the run of NXDOMAIN is 200ms old: held minHold
-		{time.Second, all},
-		{time.Second, all},
-		{400 * time.Millisecond, first}, // 2.45s old: held 2.45s/6
-		{10 * time.Millisecond, all},
+		{800 * time.Millisecond, first},
+		{100 * time.Millisecond, all}, // the run is 1s old: held minHold
+		{999 * time.Millisecond, first},
+		{time.Millisecond, all},
+		{10 * time.Second, all},
+		{time.Second, first}, // 12s old: held 12s/6
+		{999 * time.Millisecond, first},
+		{time.Millisecond, all},
 		{time.Hour, all}, // held maxHold
 		{maxHold - time.Millisecond, first},
 		{time.Millisecond, all},
