@@ -2,8 +2,6 @@ package checks
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -226,19 +224,11 @@ func TestDNSWaitMuslAsksOtherNamesLessOften(t *testing.T) {
 // there yet, through a pod's search list: the first name asked, the others
 // remembered.
 func BenchmarkDNSWaitAttempt(b *testing.B) {
-	s := startServer(b, rcode(dns.RcodeNameError))
-	conf := filepath.Join(b.TempDir(), "resolv.conf")
-	if err := os.WriteFile(conf, []byte(podResolvConf), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	c, err := newDNS("dns://myservice", "myservice", DNSOptions{Server: s.addr, ResolvConf: conf})
-	if err != nil {
-		b.Fatal(err)
-	}
-	stopClock(c.(*DNS))
+	d := newTestDNS(b, startServer(b, rcode(dns.RcodeNameError)), "myservice", podResolvConf, DNSOptions{})
+	stopClock(d)
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := c.Check(b.Context()); err == nil || !strings.Contains(err.Error(), "NXDOMAIN") {
+		if err := d.Check(b.Context()); err == nil || !strings.Contains(err.Error(), "NXDOMAIN") {
 			b.Fatalf("got %v, want NXDOMAIN", err)
 		}
 	}

@@ -3,7 +3,6 @@ package checks
 import (
 	"context"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -82,19 +81,11 @@ func TestDNSResolvConfServers(t *testing.T) {
 // BenchmarkDNSCheck measures one attempt that walks a pod's search list to
 // NXDOMAIN: four names, A and AAAA, on a kept socket.
 func BenchmarkDNSCheck(b *testing.B) {
-	s := startServer(b, rcode(dns.RcodeNameError))
-	conf := filepath.Join(b.TempDir(), "resolv.conf")
-	if err := os.WriteFile(conf, []byte(podResolvConf), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	c, err := newDNS("dns://myservice", "myservice", DNSOptions{Server: s.addr, ResolvConf: conf})
-	if err != nil {
-		b.Fatal(err)
-	}
+	d := newTestDNS(b, startServer(b, rcode(dns.RcodeNameError)), "myservice", podResolvConf, DNSOptions{})
 	b.ReportAllocs()
 	for b.Loop() {
 		ctx, cancel := context.WithTimeout(b.Context(), time.Second)
-		if _, _, err := c.(*DNS).Resolve(ctx); err == nil || !strings.Contains(err.Error(), "NXDOMAIN") {
+		if _, _, err := d.Resolve(ctx); err == nil || !strings.Contains(err.Error(), "NXDOMAIN") {
 			b.Fatalf("got %v, want NXDOMAIN", err)
 		}
 		cancel()

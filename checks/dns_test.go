@@ -123,7 +123,7 @@ func rcode(rc int) dns.HandlerFunc {
 }
 
 // writeFile writes a temporary file, such as a resolv.conf.
-func writeFile(t *testing.T, content string) string {
+func writeFile(t testing.TB, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "resolv.conf")
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
@@ -134,7 +134,7 @@ func writeFile(t *testing.T, content string) string {
 
 // newTestDNS builds a check of name against s, with resolvConf giving the
 // search list and ndots.
-func newTestDNS(t *testing.T, s *testServer, name, resolvConf string, o DNSOptions) *DNS {
+func newTestDNS(t testing.TB, s *testServer, name, resolvConf string, o DNSOptions) *DNS {
 	t.Helper()
 	o.Server, o.ResolvConf = s.addr, writeFile(t, resolvConf)
 	c, err := newDNS("dns://"+name, name, o)
