@@ -201,6 +201,8 @@ func TestDNSWaitRenewsItsSocket(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	mu.Lock()
+	defer mu.Unlock()
 	if len(ports) != 2 {
 		t.Errorf("%d attempts came from %d ports, want 2", maxUses+1, len(ports))
 	}
