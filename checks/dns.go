@@ -58,6 +58,8 @@ type DNS struct {
 	// rotation picks the first server of each query when options rotate
 	// is set, as glibc's global counter does.
 	rotation atomic.Uint32
+	memo     memo     // what earlier attempts of a wait learned
+	conns    connPool // sockets kept between attempts
 }
 
 // newDNS builds the check for target, dns://NAME. Everything that does not
@@ -138,15 +140,17 @@ func parseType(s string) (qtype uint16, anyAddr, ok bool) {
 func (d *DNS) String() string { return d.target }
 
 // Check reports whether the name resolves with the wanted records.
+// Called again and again by a wait, it asks the names that answered
+// NXDOMAIN lately less often: see memo.
 func (d *DNS) Check(ctx context.Context) error {
-	_, _, err := d.Resolve(ctx)
+	_, _, err := d.paced(ctx)
 	return err
 }
 
 // CheckDetail is Check that also says which name matched and what it holds,
 // for the "ready" log line.
 func (d *DNS) CheckDetail(ctx context.Context) (string, error) {
-	name, answers, err := d.Resolve(ctx)
+	name, answers, err := d.paced(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -155,15 +159,18 @@ func (d *DNS) CheckDetail(ctx context.Context) (string, error) {
 
 // Resolve makes one attempt to resolve the name. When it is ready it returns
 // the candidate name that matched, without the trailing dot, and its answers,
-// sorted, for the log. Otherwise err says why not. Like Check, it may be
-// called concurrently.
+// sorted, for the log. Otherwise err says why not. Unlike Check, it asks
+// every candidate it needs, whatever earlier attempts learned. Like Check,
+// it may be called concurrently.
 func (d *DNS) Resolve(ctx context.Context) (name string, answers []string, err error) {
 	if err := ctx.Err(); err != nil {
 		return "", nil, fmt.Errorf("%s: %w", d.name, err)
 	}
 	a := &attempt{d: d}
 	a.run(ctx)
-	return a.result()
+	name, answers, err = a.result()
+	d.memo.note(a, err)
+	return name, answers, err
 }
 
 // typeLabel names the wanted records in messages.

@@ -73,6 +73,9 @@ func (a *attempt) searchMusl(ctx context.Context) {
 // unanswered questions go out again every timeout/attempts, until timeout.
 // A truncated reply is taken as it is: musl 1.2.3 has no TCP fallback.
 func (a *attempt) queryMusl(ctx context.Context, name string) *candidate {
+	if c, ok := a.remembered(name); ok {
+		return c
+	}
 	a.cands = append(a.cands, candidate{name: name})
 	c := &a.cands[len(a.cands)-1]
 	if !nameFits(name) {
@@ -126,13 +129,13 @@ func newMuslExchange(d *DNS, name string) *muslExchange {
 // run sends and listens until every question has its reply, the timeout
 // passes or ctx ends. It returns why it failed to ask, or "".
 func (m *muslExchange) run(ctx context.Context) string {
-	conn, err := net.ListenUDP("udp", nil)
+	sock, err := m.d.conns.get(netip.AddrPort{}, func() (*net.UDPConn, error) { return net.ListenUDP("udp", nil) })
 	if err != nil {
 		return errText(err)
 	}
-	defer conn.Close()
+	conn := sock.conn
 	stop := context.AfterFunc(ctx, func() { conn.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
+	defer func() { m.d.conns.put(netip.AddrPort{}, sock, stop() && !slices.Contains(m.replies, nil)) }()
 	end := time.Now().Add(m.timeout)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(end) {
 		end = dl

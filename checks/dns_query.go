@@ -39,6 +39,7 @@ type reply struct {
 // is not listening fails fast instead of timing out.
 type exchange struct {
 	conn     *net.UDPConn
+	sock     *pooled // conn, kept between attempts
 	server   string
 	deadline time.Time
 	wait     time.Duration // what the server was given, for messages
@@ -56,10 +57,10 @@ type exchange struct {
 func (a *attempt) ask(ctx context.Context, i int, name string) reply {
 	x := a.newExchange(ctx, i, name)
 	if x.conn != nil {
-		defer x.conn.Close()
 		stop := context.AfterFunc(ctx, func() { x.conn.SetReadDeadline(time.Unix(1, 0)) })
-		defer stop()
 		x.converse(ctx, a.d.conf.singleRequest)
+		clean := stop() && x.fail == "" && !x.pending()
+		a.d.conns.put(a.d.conf.servers[i], x.sock, clean)
 	}
 	return x.reply(a.d)
 }
@@ -85,13 +86,15 @@ func (a *attempt) newExchange(ctx context.Context, i int, name string) *exchange
 		x.qs = append(x.qs, m)
 	}
 	x.replies = make([]*dns.Msg, len(x.qs))
-	conn, err := net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
+	sock, err := a.d.conns.get(server, func() (*net.UDPConn, error) {
+		return net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(server))
+	})
 	if err != nil {
 		x.fail = x.server + ": " + errText(err)
 		return x
 	}
-	x.conn = conn
-	conn.SetReadDeadline(x.deadline)
+	x.sock, x.conn = sock, sock.conn
+	x.conn.SetReadDeadline(x.deadline)
 	return x
 }
 

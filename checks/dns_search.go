@@ -30,6 +30,8 @@ type candidate struct {
 	// When none did (all refused the connection), glibc gives up the
 	// whole search.
 	heard bool
+	// recalled: the outcome is the memo's, not asked this attempt.
+	recalled bool
 }
 
 // attempt is the state of one call to Resolve.
@@ -46,6 +48,8 @@ type attempt struct {
 	// stoppedAt is the search domain candidate after which glibc's rule
 	// stopped the search, if it did before the end of the list.
 	stoppedAt string
+	// recall lets candidates other than the first come from the memo.
+	recall bool
 }
 
 // run makes the attempt by the rule of the C library chosen.
@@ -111,9 +115,12 @@ func (a *attempt) search(ctx context.Context) {
 // the next server after a timeout, an unreachable server, SERVFAIL, REFUSED
 // or NOTIMP, and stopping at the first other answer.
 func (a *attempt) query(ctx context.Context, name string) *candidate {
+	a.lastRcode = -1
+	if c, ok := a.remembered(name); ok {
+		return c
+	}
 	a.cands = append(a.cands, candidate{name: name})
 	c := &a.cands[len(a.cands)-1]
-	a.lastRcode = -1
 	if !nameFits(name) {
 		// glibc: NO_RECOVERY, which stops the search.
 		c.outcome, c.heard = failed, true

@@ -2,10 +2,7 @@ package checks
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -126,7 +123,7 @@ func rcode(rc int) dns.HandlerFunc {
 }
 
 // writeFile writes a temporary file, such as a resolv.conf.
-func writeFile(t *testing.T, content string) string {
+func writeFile(t testing.TB, content string) string {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "resolv.conf")
 	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
@@ -137,7 +134,7 @@ func writeFile(t *testing.T, content string) string {
 
 // newTestDNS builds a check of name against s, with resolvConf giving the
 // search list and ndots.
-func newTestDNS(t *testing.T, s *testServer, name, resolvConf string, o DNSOptions) *DNS {
+func newTestDNS(t testing.TB, s *testServer, name, resolvConf string, o DNSOptions) *DNS {
 	t.Helper()
 	o.Server, o.ResolvConf = s.addr, writeFile(t, resolvConf)
 	c, err := newDNS("dns://"+name, name, o)
@@ -328,260 +325,4 @@ func TestDNSAsksAAndAAAATogether(t *testing.T) {
 func sorted(s []string) []string {
 	slices.Sort(s)
 	return s
-}
-
-func TestDNSTimeout(t *testing.T) {
-	s := startServer(t, func(dns.ResponseWriter, *dns.Msg) {}) // drops everything
-	d := newTestDNS(t, s, "myservice", "search default.svc.cluster.local\n", DNSOptions{})
-	// glibc would go on to the name as given, but the attempt's time is up.
-	want := "myservice: no answer from " + s.addr + " within 200ms for myservice.default.svc.cluster.local"
-	for range 2 { // the message must not change between identical attempts
-		ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
-		start := time.Now()
-		err := d.Check(ctx)
-		cancel()
-		if took := time.Since(start); took > 400*time.Millisecond {
-			t.Errorf("attempt took %v, want about 200ms", took)
-		}
-		if err == nil || err.Error() != want {
-			t.Errorf("got error %v, want %q", err, want)
-		}
-	}
-}
-
-func TestDNSCanceled(t *testing.T) {
-	s := startServer(t, func(dns.ResponseWriter, *dns.Msg) {})
-	d := newTestDNS(t, s, "db.", "", DNSOptions{})
-	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
-	time.AfterFunc(50*time.Millisecond, cancel)
-	start := time.Now()
-	err := d.Check(ctx)
-	if took := time.Since(start); err == nil || took > time.Second {
-		t.Errorf("got %v after %v, want an error soon after cancel", err, took)
-	}
-}
-
-func TestDNSConnectionRefused(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close() // nothing listens there now
-	d := newTestDNS(t, &testServer{addr: addr}, "db.", "", DNSOptions{})
-	start := time.Now()
-	_, _, err = resolve(t, d)
-	if want := "db.: " + addr + ": connection refused"; err == nil || err.Error() != want {
-		t.Errorf("got error %v, want %q", err, want)
-	}
-	if took := time.Since(start); took > time.Second {
-		t.Errorf("took %v, want no wait for the timeout", took)
-	}
-}
-
-func TestDNSNextServer(t *testing.T) {
-	bad := startServer(t, rcode(dns.RcodeServerFailure))
-	silent := startServer(t, func(dns.ResponseWriter, *dns.Msg) {})
-	good := startServer(t, zone(t, "db.test. 5 IN A 10.0.0.1"))
-	d := newTestDNS(t, good, "db.test.", "", DNSOptions{})
-	// resolv.conf cannot give ports, so set the servers it would list.
-	// glibc gives server i of n (timeout << i) / n seconds: 1s each here.
-	d.conf.servers, d.conf.timeout, d.conf.attempts = nil, 1, 1
-	for _, s := range []*testServer{bad, silent, good} {
-		d.conf.servers = append(d.conf.servers, netip.MustParseAddrPort(s.addr))
-	}
-	if _, answers, err := resolve(t, d); err != nil || len(answers) != 1 {
-		t.Fatalf("got %v, %v; want ready from the third server", answers, err)
-	}
-	d.conf.servers = d.conf.servers[:2]
-	_, _, err := resolve(t, d)
-	want := "db.test.: SERVFAIL from " + bad.addr + ", then no answer from " + silent.addr + " within 1s"
-	if err == nil || err.Error() != want {
-		t.Errorf("got error %v, want %q", err, want)
-	}
-}
-
-func TestDNSIPv6Server(t *testing.T) {
-	if l, err := net.ListenPacket("udp", "[::1]:0"); err != nil {
-		t.Skipf("no IPv6 loopback: %v", err)
-	} else {
-		l.Close()
-	}
-	s := startServerOn(t, "::1", zone(t, "db. 5 IN A 10.0.0.1"))
-	if !strings.HasPrefix(s.addr, "[::1]:") {
-		t.Fatalf("test server is on %s, want [::1]", s.addr)
-	}
-	d := newTestDNS(t, s, "db.", "", DNSOptions{})
-	if err := d.Check(t.Context()); err != nil {
-		t.Errorf("got %v, want ready", err)
-	}
-}
-
-func TestDNSTruncated(t *testing.T) {
-	records := zone(t, "big. 5 IN A 10.0.0.1")
-	var tcpBroken atomic.Bool
-	s := startServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
-		if _, ok := w.RemoteAddr().(*net.TCPAddr); !ok {
-			m := new(dns.Msg).SetReply(r)
-			m.Truncated = true
-			w.WriteMsg(m)
-		} else if tcpBroken.Load() {
-			w.Close()
-		} else {
-			records(w, r)
-		}
-	})
-	d := newTestDNS(t, s, "big.", "", DNSOptions{})
-	if err := d.Check(t.Context()); err != nil {
-		t.Fatalf("got %v, want ready over TCP", err)
-	}
-	if got := s.tcp.Load(); got != 2 {
-		t.Errorf("got %d TCP queries, want 2 (A and AAAA)", got)
-	}
-
-	tcpBroken.Store(true)
-	want := "big.: truncated UDP answer from " + s.addr + ", TCP retry failed: EOF" // the name once
-	if err := d.Check(t.Context()); err == nil || err.Error() != want {
-		t.Errorf("got error %v, want %q", err, want)
-	}
-}
-
-func TestDNSOversizedAnswer(t *testing.T) {
-	// Without TC, an answer too big for the read buffer arrives cut short;
-	// only TCP can get it whole.
-	var records []string
-	for i := range 300 {
-		records = append(records, fmt.Sprintf("big. 5 IN A 10.0.%d.%d", i/250, i%250))
-	}
-	s := startServer(t, zone(t, records...))
-	d := newTestDNS(t, s, "big.", "", DNSOptions{MinRecords: 300})
-	if _, answers, err := resolve(t, d); err != nil || len(answers) != 300 {
-		t.Fatalf("got %d answers, %v; want 300", len(answers), err)
-	}
-	if got := s.tcp.Load(); got != 1 {
-		t.Errorf("got %d TCP queries, want 1", got)
-	}
-}
-
-func TestDNSConcurrentChecks(t *testing.T) {
-	s := startServer(t, zone(t, "myservice.cluster.local. 5 IN A 10.0.0.1"))
-	d := newTestDNS(t, s, "myservice", "search default.svc.cluster.local cluster.local\n", DNSOptions{})
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Go(func() {
-			for range 20 {
-				if err := d.Check(t.Context()); err != nil {
-					t.Errorf("got %v, want ready", err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-}
-
-func TestDNSIgnoresStrayAnswers(t *testing.T) {
-	records := zone(t, "db. 5 IN A 10.0.0.1")
-	s := startServer(t, func(w dns.ResponseWriter, r *dns.Msg) {
-		stray := new(dns.Msg).SetRcode(r, dns.RcodeServerFailure)
-		stray.Id++
-		w.WriteMsg(stray) // wrong ID
-		stray = new(dns.Msg).SetRcode(r, dns.RcodeServerFailure)
-		stray.Question[0].Qtype = dns.TypeMX
-		w.WriteMsg(stray)     // wrong question
-		w.Write([]byte{1, 2}) // garbage
-		records(w, r)
-	})
-	d := newTestDNS(t, s, "db.", "", DNSOptions{})
-	if err := d.Check(t.Context()); err != nil {
-		t.Errorf("got %v, want ready despite stray packets", err)
-	}
-}
-
-func TestDNSUsageErrors(t *testing.T) {
-	missing := filepath.Join(t.TempDir(), "nope.conf")
-	for _, tt := range []struct {
-		test, name string
-		opts       DNSOptions
-	}{
-		{"empty name", "", DNSOptions{}},
-		{"port", "db:53", DNSOptions{}},
-		{"path", "db/x", DNSOptions{}},
-		{"space", "my db", DNSOptions{}},
-		{"empty label", "a..b", DNSOptions{}},
-		{"root", ".", DNSOptions{}},
-		{"long label", strings.Repeat("x", 64), DNSOptions{}},
-		{"type", "db", DNSOptions{Type: "PTR"}},
-		{"negative min", "db", DNSOptions{MinRecords: -1}},
-		{"two CNAMEs", "db", DNSOptions{Type: "CNAME", MinRecords: 2}},
-		{"expect not IP", "db", DNSOptions{Expect: []string{"db.example"}}},
-		{"expect v6 for A", "db", DNSOptions{Type: "A", Expect: []string{"::1"}}},
-		{"server name", "db", DNSOptions{Server: "kube-dns.kube-system"}},
-		{"server port", "db", DNSOptions{Server: "10.0.0.10:99999"}},
-		{"server v6 unbracketed", "db", DNSOptions{Server: "::1:53:x"}},
-		{"resolv.conf", "db", DNSOptions{ResolvConf: missing}},
-		{"resolv.conf with server", "db", DNSOptions{ResolvConf: missing, Server: "10.0.0.10"}},
-	} {
-		t.Run(tt.test, func(t *testing.T) {
-			c, err := newDNS("dns://"+tt.name, tt.name, tt.opts)
-			if ue := (*UsageError)(nil); !errors.As(err, &ue) {
-				t.Fatalf("got %v, %v; want a *UsageError", c, err)
-			}
-			t.Log(err)
-		})
-	}
-}
-
-func TestDNSServerForms(t *testing.T) {
-	conf := writeFile(t, "")
-	for in, want := range map[string]string{
-		"10.0.0.10": "10.0.0.10:53", "10.0.0.10:5353": "10.0.0.10:5353",
-		"::1": "[::1]:53", "[::1]": "[::1]:53", "[::1]:5353": "[::1]:5353",
-	} {
-		c, err := newDNS("dns://db", "db", DNSOptions{Server: in, ResolvConf: conf})
-		if err != nil {
-			t.Errorf("server %q: %v", in, err)
-			continue
-		}
-		if got := c.(*DNS).conf.servers; len(got) != 1 || got[0].String() != want {
-			t.Errorf("server %q: got %v, want %s", in, got, want)
-		}
-	}
-}
-
-func TestDNSResolvConfServers(t *testing.T) {
-	conf := writeFile(t, "nameserver 10.0.0.10\nnameserver fe80::1%eth0\nnameserver bogus\nnameserver 10.0.0.11\nnameserver 10.0.0.12\n")
-	c, err := newDNS("dns://db", "db", DNSOptions{ResolvConf: conf})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, s := range c.(*DNS).conf.servers {
-		got = append(got, s.String())
-	}
-	if want := []string{"10.0.0.10:53", "[fe80::1%eth0]:53", "10.0.0.11:53"}; !slices.Equal(got, want) {
-		t.Errorf("got servers %v, want %v", got, want)
-	}
-}
-
-// BenchmarkDNSCheck measures one attempt that walks a pod's search list to
-// NXDOMAIN: four questions on one socket.
-func BenchmarkDNSCheck(b *testing.B) {
-	s := startServer(b, rcode(dns.RcodeNameError))
-	conf := filepath.Join(b.TempDir(), "resolv.conf")
-	if err := os.WriteFile(conf, []byte(podResolvConf), 0o644); err != nil {
-		b.Fatal(err)
-	}
-	c, err := newDNS("dns://myservice", "myservice", DNSOptions{Server: s.addr, ResolvConf: conf})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		ctx, cancel := context.WithTimeout(b.Context(), time.Second)
-		if err := c.Check(ctx); err == nil || !strings.Contains(err.Error(), "NXDOMAIN") {
-			b.Fatalf("got %v, want NXDOMAIN", err)
-		}
-		cancel()
-	}
 }
