@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -166,7 +167,7 @@ func (d *DNS) Resolve(ctx context.Context) (name string, answers []string, err e
 	if err := ctx.Err(); err != nil {
 		return "", nil, fmt.Errorf("%s: %w", d.name, err)
 	}
-	a := &attempt{d: d}
+	a := &attempt{d: d, start: time.Now()}
 	a.run(ctx)
 	name, answers, err = a.result()
 	d.memo.note(a, err)

