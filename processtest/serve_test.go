@@ -28,25 +28,6 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, <-chan string, string)
 	return cmd, lines, "http://" + addr
 }
 
-// lineWith reads lines until one contains want, and returns it.
-func lineWith(t *testing.T, lines <-chan string, want string) string {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatalf("output ended without %q", want)
-			}
-			if strings.Contains(line, want) {
-				return line
-			}
-		case <-timeout:
-			t.Fatalf("no %q in output after 30 s", want)
-		}
-	}
-}
-
 // curl asks Debian's curl, as a probe or a person would, and returns the
 // status and body.
 func curl(t *testing.T, url string, header ...string) (string, string) {
@@ -95,16 +76,7 @@ func TestServeAnswersCurl(t *testing.T) {
 
 	// SIGTERM ends a sidecar at once, and that is no failure.
 	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("after SIGTERM: %v, want exit 0", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still serving 10 s after SIGTERM")
-	}
+	waitExit(t, cmd, 0, 10*time.Second)
 }
 
 func TestServeLogsChangesOnly(t *testing.T) {
