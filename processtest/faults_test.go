@@ -67,8 +67,8 @@ func waitFaults() []fault {
 		{"http garbage", func(t *testing.T) []string {
 			return []string{faults.RawResponse(t, "SSH-2.0-OpenSSH_9.2\r\n")}
 		}, cli.ExitTimeout, "malformed HTTP"},
-		{"tls wrong name", tlsFault(faults.WrongName), cli.ExitTimeout, "cannot validate certificate for 127.0.0.1"},
-		{"tls expired", tlsFault(faults.Expired), cli.ExitTimeout, "expired"},
+		{"tls wrong name", tlsFault(faults.WrongName, ""), cli.ExitTimeout, "cannot validate certificate for 127.0.0.1"},
+		{"tls expired", tlsFault(faults.Expired, ""), cli.ExitTimeout, "expired"},
 		{"dns servfail", dnsFault(faults.ServFail), cli.ExitTimeout, "SERVFAIL"},
 		{"dns drops queries", dnsFault(faults.Drop), cli.ExitTimeout, "no answer from"},
 		{"dns truncates, tcp fails", dnsFault(faults.Truncate), cli.ExitTimeout, "truncated"},
@@ -90,12 +90,12 @@ func dnsFault(mode faults.DNSFault) func(t *testing.T) []string {
 	}
 }
 
-// tlsFault asks the HTTPS server start makes, trusting its CA: the only
-// fault left is the one the server was made with.
-func tlsFault(start func(testing.TB) *faults.TLSServer) func(t *testing.T) []string {
+// tlsFault asks for path from the HTTPS server start makes, trusting its
+// CA: the only fault left is the one the server was made with.
+func tlsFault(start func(testing.TB) *faults.TLSServer, path string) func(t *testing.T) []string {
 	return func(t *testing.T) []string {
 		s := start(t)
-		return []string{"--ca-file", s.CAFile, s.URL}
+		return []string{"--ca-file", s.CAFile, s.URL + path}
 	}
 }
 
