@@ -143,11 +143,12 @@ func expectExit(t *testing.T, cmd *exec.Cmd, done <-chan error, code int, limit 
 	t.Helper()
 	select {
 	case err := <-done:
-		got, ee := 0, (*exec.ExitError)(nil)
+		got := 0 // a nil error: exit 0
+		var ee *exec.ExitError
 		if errors.As(err, &ee) {
 			got = ee.ExitCode()
 		} else if err != nil {
-			got = -1
+			got = -1 // not an exit: Wait itself failed
 		}
 		if got != code {
 			t.Fatalf("got %v, want exit %d", err, code)
