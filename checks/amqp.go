@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 )
 
@@ -15,9 +16,8 @@ import (
 // header with Connection.Start and, with a user in the URL, when the user
 // logs in (PLAIN) and Connection.Open on the virtual host succeeds.
 type AMQP struct {
-	ep    *endpoint
+	session
 	vhost string
-	tls   *tlsConfig
 }
 
 // AMQP method ids: class 10 (connection) and the method.
@@ -36,25 +36,21 @@ func newAMQP(target string, o Options, secure bool) (*AMQP, error) {
 	}
 	// As most clients do: no path, or "/", is the default vhost "/";
 	// "/%2f" spells it out, "/app" is "app".
-	a := &AMQP{ep: ep, vhost: ep.path}
+	s, err := newSession(ep, "amqp", secure, o.HTTP.TLS)
+	if err != nil {
+		return nil, err
+	}
+	a := &AMQP{session: s, vhost: ep.path}
 	if a.vhost == "" {
 		a.vhost = "/"
-	}
-	if a.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
-		return nil, err
 	}
 	return a, nil
 }
 
-func (a *AMQP) String() string { return a.ep.target }
-
 // Check sends the protocol header, and logs in when the URL names a user.
-func (a *AMQP) Check(ctx context.Context) error {
-	conn, pass, err := a.ep.open(ctx, a.tls, "amqp")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+func (a *AMQP) Check(ctx context.Context) error { return a.attempt(ctx, a.talk) }
+
+func (a *AMQP) talk(_ context.Context, conn net.Conn, pass string) error {
 	c := &amqpConn{w: conn, r: bufio.NewReader(conn)}
 	if _, err := conn.Write([]byte("AMQP\x00\x00\x09\x01")); err != nil {
 		return ioError("amqp", "sending the protocol header", err)

@@ -120,21 +120,21 @@ func TestAMQP(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mustParse(t, "amqp://app:app-secret@"+s.addr(), Options{})
-	seen, done := waitInBackground(t, c)
-	waitForEvent(t, seen, "connection refused")
+	bg := waitInBackground(t, c)
+	bg.saw(t, "connection refused")
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.stop)
 	select {
-	case err = <-done:
+	case err = <-bg.done:
 	case <-s.proc.done:
 		t.Fatal(s.proc.exited())
 	}
 	if err != nil {
-		t.Fatalf("broker started: %v (reasons seen: %q)", err, seen.list())
+		t.Fatalf("broker started: %v (reasons seen: %q)", err, bg.seen.list())
 	}
-	t.Logf("reasons seen while the broker booted: %q", seen.list())
+	t.Logf("reasons seen while the broker booted: %q", bg.seen.list())
 
 	pwFile := passwordFile(t, "app-secret")
 	ca := filepath.Join(s.dir, "server.crt")

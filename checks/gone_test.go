@@ -17,7 +17,6 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/initbox/initbox/internal/testutil/grpchealth"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -115,21 +114,8 @@ func TestGoneHTTP(t *testing.T) {
 
 func TestGoneHTTPSilenceIsNotGone(t *testing.T) {
 	// Accepts, reads, never answers: a server stuck, not a server gone.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { conn.Close() })
-		}
-	}()
-	c := mustParse(t, "http://"+ln.Addr().String()+"/", Options{})
+	addr := testnet.Serve(t, func(conn net.Conn) { t.Cleanup(func() { conn.Close() }) })
+	c := mustParse(t, "http://"+addr+"/", Options{})
 	wantThere(t, c, true, "cannot tell whether gone", 300*time.Millisecond)
 }
 
@@ -204,11 +190,7 @@ func TestGoneUnix(t *testing.T) {
 }
 
 func TestGoneGRPC(t *testing.T) {
-	health := grpchealth.New()
-	health.SetStatus("app.Ready", grpchealth.Serving)
-	health.SetStatus("app.Draining", grpchealth.NotServing)
-	health.SetStatus("app.Odd", grpchealth.Unknown)
-	addr, _ := grpcServer(t, health, false)
+	addr, _ := healthServer(t, "app.Draining")
 	wantThere(t, mustParse(t, "grpc://"+addr+"/app.Ready", Options{}), false, "still there: answers as ready", 10*time.Second)
 	wantGone(t, mustParse(t, "grpc://"+addr+"/app.Draining", Options{}), "NOT_SERVING")
 	wantGone(t, mustParse(t, "grpc://"+addr+"/app.Removed", Options{}), "NOT_FOUND")

@@ -31,12 +31,20 @@ func grpcServer(t *testing.T, h http.Handler, secure bool) (string, string) {
 	return srv.Listener.Addr().String(), ca
 }
 
-func TestGRPCHealth(t *testing.T) {
+// healthServer serves, without TLS, a health service that knows app.Ready
+// (SERVING), notServing (NOT_SERVING) and app.Odd (UNKNOWN).
+func healthServer(t *testing.T, notServing string) (string, *grpchealth.Server) {
+	t.Helper()
 	health := grpchealth.New()
 	health.SetStatus("app.Ready", grpchealth.Serving)
-	health.SetStatus("app.Warming", grpchealth.NotServing)
+	health.SetStatus(notServing, grpchealth.NotServing)
 	health.SetStatus("app.Odd", grpchealth.Unknown)
 	addr, _ := grpcServer(t, health, false)
+	return addr, health
+}
+
+func TestGRPCHealth(t *testing.T) {
+	addr, health := healthServer(t, "app.Warming")
 	other, _ := grpcServer(t, http.NotFoundHandler(), false)
 	tests := []struct {
 		name, url string

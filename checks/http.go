@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"strings"
 
@@ -212,6 +213,12 @@ type BodyError struct {
 }
 
 func (e *BodyError) Error() string {
+	// A body cut off by the attempt's deadline has no fixed length: how much
+	// arrived depends on the moment, and a reason that changed with it at
+	// every attempt would make the wait log each one.
+	if errors.Is(e.Err, context.DeadlineExceeded) || errors.Is(e.Err, os.ErrDeadlineExceeded) {
+		return fmt.Sprintf("status %d but the body was still arriving: %v", e.Code, e.Err)
+	}
 	return fmt.Sprintf("status %d but reading the body failed after %d bytes: %v", e.Code, e.Read, e.Err)
 }
 

@@ -1,10 +1,12 @@
 package checks
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -162,5 +164,19 @@ func TestHTTPReadsBoundedBody(t *testing.T) {
 	err := mustParse(t, srv.URL, Options{HTTP: HTTPOptions{ExpectBody: "NEEDLE"}}).Check(t.Context())
 	if err == nil || !strings.Contains(err.Error(), "does not contain") {
 		t.Fatalf("got %v, want the needle beyond the size limit not found", err)
+	}
+}
+
+// A body cut off by the deadline gives the same reason however much of it
+// arrived, so a waiter against a dripping server logs it once, not at every
+// attempt; a body that ended early still says where.
+func TestBodyErrorReasonIgnoresTimedOutLength(t *testing.T) {
+	a := (&BodyError{Code: 200, Read: 10, Err: os.ErrDeadlineExceeded}).Error()
+	b := (&BodyError{Code: 200, Read: 6, Err: context.DeadlineExceeded}).Error()
+	if !strings.HasPrefix(a, "status 200 but the body was still arriving") || !strings.HasPrefix(b, "status 200 but the body was still arriving") {
+		t.Errorf("timed-out bodies: %q and %q", a, b)
+	}
+	if got := (&BodyError{Code: 200, Read: 5, Err: io.ErrUnexpectedEOF}).Error(); !strings.Contains(got, "after 5 bytes") {
+		t.Errorf("cut-off body: %q, want the length", got)
 	}
 }

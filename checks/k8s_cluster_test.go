@@ -228,6 +228,28 @@ func (r *waitRun) result(t *testing.T) error {
 	}
 }
 
+// succeeds waits for the wait to end, and fails the test unless it ended
+// ready.
+func (r *waitRun) succeeds(t *testing.T) {
+	t.Helper()
+	if err := r.result(t); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// errs is the errors of the events reported so far.
+func (r *waitRun) errs() []error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var errs []error
+	for _, e := range r.events {
+		if e.Err != nil {
+			errs = append(errs, e.Err)
+		}
+	}
+	return errs
+}
+
 // until blocks until a reported state matches, and returns it.
 func (r *waitRun) until(t *testing.T, match func(Event) bool) Event {
 	t.Helper()

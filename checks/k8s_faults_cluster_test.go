@@ -40,9 +40,7 @@ func TestK8sCustomResource(t *testing.T) {
 	c.create(t, path, `{"apiVersion":"`+group+`/v1","kind":"Widget","metadata":{"name":"w1"}}`)
 	w.until(t, stateIs("no Ready condition yet"))
 	c.patchStatus(t, path+"/w1", `{"status":{"conditions":[{"type":"Ready","status":"True"}]}}`)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 func TestK8sDeleted(t *testing.T) {
@@ -52,9 +50,7 @@ func TestK8sDeleted(t *testing.T) {
 	w := startWait(t, "k8s://configmap/old?for=delete", o, 2*time.Minute)
 	w.until(t, stateIs("exists"))
 	c.must(t, "DELETE", "/api/v1/namespaces/"+ns+"/configmaps/old", nil)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // TestK8sForbiddenThenGranted: with no permission, the wait says who may
@@ -79,9 +75,7 @@ func TestK8sForbiddenThenGranted(t *testing.T) {
 	now := time.Now().UTC().Format(time.RFC3339)
 	c.patchStatus(t, "/apis/batch/v1/namespaces/"+ns+"/jobs/migrate", `{"status":{"startTime":"`+now+`","completionTime":"`+now+`","succeeded":1,
 		"conditions":[{"type":"SuccessCriteriaMet","status":"True","lastTransitionTime":"`+now+`"},{"type":"Complete","status":"True","lastTransitionTime":"`+now+`"}]}}`)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // apply creates the objects of a YAML stream of RBAC objects.
@@ -111,7 +105,7 @@ func TestK8sWatchForbiddenPolls(t *testing.T) {
 	c.create(t, "/apis/rbac.authorization.k8s.io/v1/namespaces/"+ns+"/roles", `{"metadata":{"name":"list-only"},"rules":[{"apiGroups":[""],"resources":["pods"],"verbs":["get","list"]}]}`)
 	c.create(t, "/apis/rbac.authorization.k8s.io/v1/namespaces/"+ns+"/rolebindings", `{"metadata":{"name":"list-only"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"list-only"},"subjects":[{"kind":"ServiceAccount","name":"waiter","namespace":"`+ns+`"}]}`)
 	o, _ := c.serviceAccount(t, ns, c.token(t, ns, ""))
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	w := startWait(t, "k8s://pod/db-0", o, 2*time.Minute)
 	ev := w.until(t, stateIs("may not watch pods"))
 	var ae *KubeAccessError
@@ -119,9 +113,7 @@ func TestK8sWatchForbiddenPolls(t *testing.T) {
 		t.Errorf("got %v, want an access error for watch with its grant", ev.Err)
 	}
 	c.podReady(t, ns, "db-0", c.node(t), true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // TestK8sTokenRotated: the token file is rewritten while waiting and the
@@ -133,7 +125,7 @@ func TestK8sTokenRotated(t *testing.T) {
 	for _, h := range []string{"holder1", "holder2"} {
 		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+h+`"},"spec":{"serviceAccountName":"waiter","schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}]}}`)
 	}
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	old := c.token(t, ns, "holder1")
 	o, tokenFile := c.serviceAccount(t, ns, old)
 	o.WatchTimeout = 3 * time.Second
@@ -150,14 +142,10 @@ func TestK8sTokenRotated(t *testing.T) {
 	time.Sleep(2 * o.WatchTimeout) // the watch is renewed, with the new token
 	node := c.node(t)
 	c.podReady(t, ns, "db-0", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, e := range w.events {
-		if e.Err != nil && (strings.Contains(e.Err.Error(), "401") || strings.Contains(e.Err.Error(), "refused")) {
-			t.Errorf("a refusal was reported: %v", e.Err)
+	w.succeeds(t)
+	for _, err := range w.errs() {
+		if strings.Contains(err.Error(), "401") || strings.Contains(err.Error(), "refused") {
+			t.Errorf("a refusal was reported: %v", err)
 		}
 	}
 }

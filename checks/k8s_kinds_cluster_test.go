@@ -14,6 +14,17 @@ import (
 // write their status as that kubelet would.
 const podSpec = `{"schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}],"terminationGracePeriodSeconds":0}`
 
+// createPod creates a pod of podSpec in ns, with labels (JSON members
+// such as `"app":"db"`) when given.
+func (c *cluster) createPod(t *testing.T, ns, name, labels string) {
+	t.Helper()
+	meta := `"name":"` + name + `"`
+	if labels != "" {
+		meta += `,"labels":{` + labels + `}`
+	}
+	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{`+meta+`},"spec":`+podSpec+`}`)
+}
+
 var podIPs atomic.Int32
 
 // node registers a Node object, so that controllers count pods on it (no
@@ -70,14 +81,12 @@ func TestK8sPodReady(t *testing.T) {
 	node := c.node(t)
 	w := startWait(t, "k8s://pod/db-0", o, 2*time.Minute)
 	w.until(t, stateIs("not found"))
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	w.until(t, stateIs("Pending, not ready"))
 	c.podReady(t, ns, "db-0", node, false)
 	w.until(t, stateIs("Running, not ready"))
 	c.podReady(t, ns, "db-0", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 func TestK8sPodsSelector(t *testing.T) {
@@ -85,16 +94,14 @@ func TestK8sPodsSelector(t *testing.T) {
 	ns, o := c.waiterFor(t, "/pods")
 	node := c.node(t)
 	for _, p := range []string{"a", "b", "c"} {
-		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+p+`","labels":{"app":"db"}},"spec":`+podSpec+`}`)
+		c.createPod(t, ns, p, `"app":"db"`)
 	}
 	w := startWait(t, "k8s://"+ns+"/pods?selector=app%3Ddb&count=2", o, 2*time.Minute)
 	w.until(t, stateIs("0/3 ready"))
 	c.podReady(t, ns, "a", node, true)
 	w.until(t, stateIs("1/3 ready"))
 	c.podReady(t, ns, "c", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // TestK8sJobComplete lets the real Job controller run a Job: it creates the
@@ -108,9 +115,7 @@ func TestK8sJobComplete(t *testing.T) {
 	w.until(t, stateIs("0/1 succeeded, 1 active"))
 	pod := c.podsOf(t, ns, "job-name%3Dmigrate", 1)[0]
 	c.podFinished(t, ns, pod, node, 0)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // podFinished reports a pod's container as exited with code.
@@ -151,9 +156,7 @@ func TestK8sJobGone(t *testing.T) {
 	c := testCluster(t)
 	_, o := c.waiterFor(t, "batch/jobs")
 	w := startWait(t, "k8s://job/migrate?notfound=done", o, time.Minute)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 	w = startWait(t, "k8s://job/migrate", o, 3*time.Second)
 	if err := w.result(t); err == nil || !strings.Contains(err.Error(), "not ready: not found") {
 		t.Fatalf("without notfound=done: %v, want a timeout saying not found", err)
@@ -168,16 +171,14 @@ func TestK8sServiceEndpoints(t *testing.T) {
 	node := c.node(t)
 	c.create(t, "/api/v1/namespaces/"+ns+"/services", `{"metadata":{"name":"db"},"spec":{"selector":{"app":"db"},"ports":[{"port":5432}]}}`)
 	for _, p := range []string{"db-0", "db-1"} {
-		c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"`+p+`","labels":{"app":"db"}},"spec":`+podSpec+`}`)
+		c.createPod(t, ns, p, `"app":"db"`)
 	}
 	w := startWait(t, "k8s://service/db?min=2", o, 2*time.Minute)
 	w.until(t, stateIs("0 ready endpoints, want 2"))
 	c.podReady(t, ns, "db-0", node, true)
 	w.until(t, stateIs("1 ready endpoint, want 2"))
 	c.podReady(t, ns, "db-1", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
+	w.succeeds(t)
 }
 
 // TestK8sRollouts lets the real Deployment, StatefulSet and DaemonSet

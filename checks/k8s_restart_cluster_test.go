@@ -24,20 +24,16 @@ func TestK8sAPIServerRestarted(t *testing.T) {
 	c := testCluster(t)
 	ns, o := c.waiterFor(t, "/pods")
 	o.ForbiddenGrace = 0 // the default
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	w := startWait(t, "k8s://pod/db-0", o, 3*time.Minute)
 	w.until(t, stateIs("Pending, not ready"))
 	restart(t, c, "restart")
 	node := c.node(t)
 	c.podReady(t, ns, "db-0", node, true)
-	if err := w.result(t); err != nil {
-		t.Fatal(err)
-	}
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	for _, e := range w.events {
-		if errors.As(e.Err, new(*KubeAccessError)) {
-			t.Errorf("an RBAC error was reported across the restart: %v", e.Err)
+	w.succeeds(t)
+	for _, err := range w.errs() {
+		if errors.As(err, new(*KubeAccessError)) {
+			t.Errorf("an RBAC error was reported across the restart: %v", err)
 		}
 	}
 }
@@ -61,7 +57,7 @@ func restart(t *testing.T, c *cluster, how string) {
 func TestK8sWatchExpired(t *testing.T) {
 	c := testCluster(t)
 	ns, o := c.waiterFor(t, "/pods")
-	c.create(t, "/api/v1/namespaces/"+ns+"/pods", `{"metadata":{"name":"db-0"},"spec":`+podSpec+`}`)
+	c.createPod(t, ns, "db-0", "")
 	k, err := Parse("k8s://pod/db-0", Options{Kube: o})
 	if err != nil {
 		t.Fatal(err)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"math/rand/v2"
 	"time"
+
+	"github.com/initbox/initbox/internal/sleep"
 )
 
 // Timings of the watch loop. A waiter costs the API server one list, then
@@ -96,8 +98,8 @@ func (w *kubeWatcher) list(ctx context.Context, res kubeResource) error {
 func (w *kubeWatcher) follow(ctx context.Context, res kubeResource) error {
 	for !w.settled {
 		if time.Now().Before(w.poll) {
-			if !sleepCtx(ctx, kubePollInterval) {
-				return ctx.Err()
+			if err := sleep.For(ctx, kubePollInterval); err != nil {
+				return err
 			}
 			return errGone // list again
 		}
@@ -232,7 +234,7 @@ func (w *kubeWatcher) wait(ctx context.Context, err error, res kubeResource) boo
 		w.report(err)
 	}
 	w.retry = min(max(w.retry*2, kubeRetryMin), limit)
-	return sleepCtx(ctx, jitter(w.retry))
+	return sleep.For(ctx, jitter(w.retry)) == nil
 }
 
 // lastState is what Watch returns when ctx ends: the last state seen and,
@@ -254,15 +256,4 @@ func (w *kubeWatcher) timeout() time.Duration {
 
 func jitter(d time.Duration) time.Duration {
 	return time.Duration(float64(d) * (0.8 + 0.4*rand.Float64()))
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }

@@ -4,13 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/initbox/initbox/internal/testutil/faults"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -73,10 +73,7 @@ func countBefore(at []time.Duration, d time.Duration) int {
 }
 
 func TestMonitorReportsChangesOnly(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := testnet.Listen(t)
 	go testnet.AcceptAndClose(ln)
 	c := mustParse(t, "tcp://"+ln.Addr().String(), Options{})
 	var mu sync.Mutex
@@ -118,13 +115,7 @@ func TestMonitorReportsChangesOnly(t *testing.T) {
 }
 
 func TestMonitorStale(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go testnet.AcceptAndClose(ln)
-	m := NewMonitor([]Checker{mustParse(t, "tcp://"+ln.Addr().String(), Options{})})
+	m := NewMonitor([]Checker{mustParse(t, "tcp://"+faults.AcceptClose(t), Options{})})
 	m.Interval, m.AttemptTimeout = time.Second, time.Second
 	if s := m.Stale(time.Now()); s != nil {
 		t.Errorf("before Run: stale %v", s)

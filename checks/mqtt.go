@@ -6,16 +6,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 )
 
 // MQTT is ready when an MQTT broker answers CONNECT (MQTT 3.1.1, clean
 // session, a random client id) with CONNACK return code 0. The user and
 // password come from the URL (the password also from --password or
 // --password-file). mqtts:// speaks TLS.
-type MQTT struct {
-	ep  *endpoint
-	tls *tlsConfig
-}
+type MQTT struct{ session }
 
 // mqttReturnCodes are CONNACK's refusals in MQTT 3.1.1.
 var mqttReturnCodes = []string{
@@ -34,22 +32,17 @@ func newMQTT(target string, o Options, secure bool) (*MQTT, error) {
 	if ep.path != "" {
 		return nil, usageErrorf(ep.target, "an MQTT target has no path: want mqtt://[USER:PASSWORD@]HOST[:PORT]")
 	}
-	m := &MQTT{ep: ep}
-	if m.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+	s, err := newSession(ep, "mqtt", secure, o.HTTP.TLS)
+	if err != nil {
 		return nil, err
 	}
-	return m, nil
+	return &MQTT{s}, nil
 }
 
-func (m *MQTT) String() string { return m.ep.target }
-
 // Check connects, reads CONNACK and disconnects.
-func (m *MQTT) Check(ctx context.Context) error {
-	conn, pass, err := m.ep.open(ctx, m.tls, "mqtt")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+func (m *MQTT) Check(ctx context.Context) error { return m.attempt(ctx, m.talk) }
+
+func (m *MQTT) talk(_ context.Context, conn net.Conn, pass string) error {
 	// A password needs a user name in MQTT 3.1.1: without one in the URL,
 	// a --password meant for other targets is left out.
 	if _, err := conn.Write(mqttConnect(clientID(), m.ep.user, pass, m.ep.user != "" && m.ep.pass.set)); err != nil {

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"slices"
 )
 
@@ -21,9 +22,7 @@ import (
 // with no password, like "mysqladmin ping": a client that hangs up in the
 // middle of the handshake counts against max_connect_errors, and enough of
 // them get the client's host blocked; a refused login does not.
-type MySQL struct {
-	ep *endpoint
-}
+type MySQL struct{ session }
 
 // mysqlProbeUser is the user named when the URL names none; the server's
 // log shows it, so an operator sees who knocked.
@@ -43,18 +42,13 @@ func newMySQL(target string, o Options) (*MySQL, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &MySQL{ep: ep}, nil
+	return &MySQL{session{ep: ep, proto: "mysql"}}, nil
 }
 
-func (m *MySQL) String() string { return m.ep.target }
-
 // Check reads the handshake, logs in and pings.
-func (m *MySQL) Check(ctx context.Context) error {
-	conn, pass, err := m.ep.open(ctx, nil, "mysql")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+func (m *MySQL) Check(ctx context.Context) error { return m.attempt(ctx, m.talk) }
+
+func (m *MySQL) talk(_ context.Context, conn net.Conn, pass string) error {
 	c := &myConn{w: conn, r: bufio.NewReader(conn)}
 	greeting, err := c.read("waiting for the handshake")
 	if err != nil {

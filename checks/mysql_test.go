@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"bytes"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // myServer is a MariaDB instance in its own directory under work.
@@ -79,7 +80,7 @@ func (s *myServer) sql(stmts string) error {
 	return nil
 }
 
-var sharedMariaDB = onceFor(func(bin string) (*myServer, error) {
+var sharedMariaDB = shared(mariadbBin, func(bin string) (*myServer, error) {
 	s, err := prepareMariaDB()
 	if err != nil {
 		return nil, err
@@ -103,26 +104,21 @@ func TestMySQLStartingUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mustParse(t, "mysql://app:app-secret@"+s.addr(), Options{})
-	seen, done := waitInBackground(t, c)
-	waitForEvent(t, seen, "connection refused")
+	bg := waitInBackground(t, c)
+	bg.saw(t, "connection refused")
 	if err := s.start(bin); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.proc.Stop)
-	waitForEvent(t, seen, "mysql: authentication failed: Access denied for user 'app'")
+	bg.saw(t, "mysql: authentication failed: Access denied for user 'app'")
 	if err := s.sql("CREATE USER app@'%' IDENTIFIED BY 'app-secret'"); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("after creating the user: %v (reasons seen: %q)", err, seen.list())
-	}
+	bg.ready(t, "after creating the user")
 }
 
 func TestMySQLLogins(t *testing.T) {
-	s, err := sharedMariaDB(mariadbBin(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sharedMariaDB(t)
 	pwFile := passwordFile(t, "app-secret")
 	tests := []loginCase{
 		{"no user: the handshake is enough", "mysql://%s", AuthOptions{}, ""},
@@ -177,11 +173,7 @@ func TestMySQLCachingSHA2(t *testing.T) {
 // fakeMySQL8 serves one login with caching_sha2_password: a correct
 // scramble gets reply, then OK; a wrong one access denied; COM_PING OK.
 func fakeMySQL8(t *testing.T, pass string, reply []byte) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
+	ln := testnet.Listen(t)
 	salt := []byte("abcdefghijklmnopqrst")
 	go func() {
 		conn, err := ln.Accept()

@@ -16,8 +16,8 @@ import (
 // token as nats://TOKEN@host (or --password without a user in the URL).
 // TLS is used when the server's INFO requires it.
 type NATS struct {
-	ep  *endpoint
-	tls *tlsConfig
+	session
+	tls *tlsConfig // for the upgrade the server's INFO may ask for
 }
 
 func newNATS(target string, o Options) (*NATS, error) {
@@ -32,14 +32,12 @@ func newNATS(target string, o Options) (*NATS, error) {
 		u.User = url.User("xxxxx")
 		ep.target = u.String()
 	}
-	n := &NATS{ep: ep}
+	n := &NATS{session: session{ep: ep, proto: "nats"}}
 	if n.tls, err = newTLSConfig(o.HTTP.TLS); err != nil {
 		return nil, err
 	}
 	return n, nil
 }
-
-func (n *NATS) String() string { return n.ep.target }
 
 // natsInfo is the part of the server's INFO the check needs.
 type natsInfo struct {
@@ -63,12 +61,9 @@ type natsConnect struct {
 
 // Check reads INFO, upgrades to TLS if the server requires it, and sends
 // CONNECT and PING.
-func (n *NATS) Check(ctx context.Context) error {
-	conn, pass, err := n.ep.open(ctx, nil, "nats")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+func (n *NATS) Check(ctx context.Context) error { return n.attempt(ctx, n.talk) }
+
+func (n *NATS) talk(ctx context.Context, conn net.Conn, pass string) error {
 	br := bufio.NewReaderSize(conn, 64<<10)
 	line, err := natsLine(br, "waiting for INFO")
 	if err != nil {

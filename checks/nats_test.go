@@ -44,12 +44,10 @@ func natsAddr(t *testing.T) (string, int) {
 func TestNATSStartingUp(t *testing.T) {
 	host, port := natsAddr(t)
 	c := mustParse(t, "nats://"+hostPort(host, port), Options{})
-	seen, done := waitInBackground(t, c)
-	waitForEvent(t, seen, "connection refused")
+	bg := waitInBackground(t, c)
+	bg.saw(t, "connection refused")
 	startNATS(t, host, port)
-	if err := <-done; err != nil {
-		t.Fatalf("server started: %v (reasons seen: %q)", err, seen.list())
-	}
+	bg.ready(t, "server started")
 }
 
 func TestNATSCredentials(t *testing.T) {

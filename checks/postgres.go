@@ -21,7 +21,7 @@ import (
 // "too many clients" (53300) and the like are not. With a user, it must
 // authenticate (trust, password, md5 or SCRAM-SHA-256) and answer SELECT 1.
 type Postgres struct {
-	ep      *endpoint
+	session
 	db      string
 	sslmode string
 	tls     *tlsConfig
@@ -36,7 +36,7 @@ func newPostgres(target string, o Options) (*Postgres, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &Postgres{ep: ep, db: ep.path, sslmode: ep.query.Get("sslmode")}
+	p := &Postgres{session: session{ep: ep, proto: "postgres"}, db: ep.path, sslmode: ep.query.Get("sslmode")}
 	switch p.sslmode {
 	case "":
 		p.sslmode = "prefer"
@@ -52,17 +52,13 @@ func newPostgres(target string, o Options) (*Postgres, error) {
 	return p, nil
 }
 
-func (p *Postgres) String() string { return p.ep.target }
-
 // Check makes one connection: TLS if sslmode asks, the startup message,
 // authentication and, after a login, SELECT 1.
-func (p *Postgres) Check(ctx context.Context) error {
-	conn, pass, err := p.ep.open(ctx, nil, "postgres")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+func (p *Postgres) Check(ctx context.Context) error { return p.attempt(ctx, p.talk) }
+
+func (p *Postgres) talk(ctx context.Context, conn net.Conn, pass string) error {
 	if p.sslmode != "disable" {
+		var err error
 		if conn, err = p.negotiateTLS(ctx, conn); err != nil {
 			return err
 		}

@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -131,7 +130,7 @@ func (s *pgServer) promote() error {
 
 // sharedPG is a primary with TLS on and one user per authentication
 // method, shared by the package's tests.
-var sharedPG = onceFor(func(bin string) (*pgServer, error) {
+var sharedPG = shared(pgBin, func(bin string) (*pgServer, error) {
 	s, err := preparePG(bin, false)
 	if err != nil {
 		return nil, err
@@ -166,13 +165,13 @@ func TestPostgresStartingUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mustParse(t, "postgres://trustuser@"+s.addr()+"/postgres", Options{})
-	seen, done := waitInBackground(t, c)
-	waitForEvent(t, seen, "connection refused")
+	bg := waitInBackground(t, c)
+	bg.saw(t, "connection refused")
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(s.proc.Stop)
-	waitForEvent(t, seen, "(57P03)")
+	bg.saw(t, "(57P03)")
 	// The server may still say "starting up" (57P03 too); then it stays
 	// in recovery with its own reason.
 	err = until(s.proc, 10*time.Second, func() error {
@@ -188,20 +187,15 @@ func TestPostgresStartingUp(t *testing.T) {
 	if err := s.promote(); err != nil {
 		t.Fatal(err)
 	}
-	waitForEvent(t, seen, `authentication failed: role "trustuser" does not exist (28000)`)
+	bg.saw(t, `authentication failed: role "trustuser" does not exist (28000)`)
 	if err := s.psql("CREATE ROLE trustuser LOGIN"); err != nil {
 		t.Fatal(err)
 	}
-	if err := <-done; err != nil {
-		t.Fatalf("after promotion: %v (reasons seen: %q)", err, seen.list())
-	}
+	bg.ready(t, "after promotion")
 }
 
 func TestPostgresLogins(t *testing.T) {
-	s, err := sharedPG(pgBin(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sharedPG(t)
 	pwFile := passwordFile(t, "scram-secret")
 	tests := []loginCase{
 		{"no user: logs in as postgres", "postgres://%s", AuthOptions{}, ""},
@@ -225,10 +219,7 @@ func TestPostgresLogins(t *testing.T) {
 }
 
 func TestPostgresTLS(t *testing.T) {
-	s, err := sharedPG(pgBin(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sharedPG(t)
 	ca := filepath.Join(s.dir, "data", "server.crt")
 	plain, err := preparePG(pgBin(t), true) // ssl off; its 57P03 comes after SSLRequest
 	if err != nil {
@@ -301,35 +292,4 @@ func checkVerdict(t *testing.T, err error, want string, secrets ...string) {
 			t.Errorf("%q shows a secret", err)
 		}
 	}
-}
-
-// waitInBackground runs a Waiter on c at 50 attempts a second, as a user
-// of "wait" would, and reports its reasons and its result.
-func waitInBackground(t *testing.T, c Checker) (*events, <-chan error) {
-	seen := &events{}
-	w := &Waiter{Policy: Policy{MinInterval: 20 * time.Millisecond, MaxInterval: 20 * time.Millisecond}, OnChange: seen.add}
-	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
-	done := make(chan error, 1)
-	finished := make(chan struct{})
-	go func() {
-		defer close(finished)
-		done <- w.Wait(ctx, []Checker{c})
-	}()
-	t.Cleanup(func() { cancel(); <-finished })
-	return seen, done
-}
-
-// waitForEvent waits until the Waiter has reported a reason containing s.
-func waitForEvent(t *testing.T, seen *events, s string) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		for _, e := range seen.list() {
-			if strings.Contains(e, s) {
-				return
-			}
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	t.Fatalf("no reason mentioning %q; seen: %q", s, seen.list())
 }

@@ -57,11 +57,7 @@ func TestProtocolsNotThere(t *testing.T) {
 func TestProtocolsSilentServer(t *testing.T) {
 	// A server that accepts and never says a word: every check gives up
 	// at its deadline, and at once when the context is cancelled (SIGTERM).
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := testnet.Listen(t)
 	go func() {
 		var held []net.Conn
 		defer func() {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"strings"
 
@@ -15,10 +16,7 @@ import (
 // still being read), -BUSY (a script runs), -MASTERDOWN and the like. A
 // password (redis://:PASSWORD@host, or redis://USER:PASSWORD@host for an
 // ACL user) is sent with AUTH first. rediss:// speaks TLS.
-type Redis struct {
-	ep  *endpoint
-	tls *tlsConfig
-}
+type Redis struct{ session }
 
 func newRedis(target string, o Options, secure bool) (*Redis, error) {
 	ep, err := parseEndpoint(target, "6379", o.Auth)
@@ -33,23 +31,18 @@ func newRedis(target string, o Options, secure bool) (*Redis, error) {
 	if ep.user != "" && !ep.pass.set {
 		return nil, usageErrorf(ep.target, "user %q needs a password: redis://USER:PASSWORD@HOST, %s or %s", ep.user, option.Password, option.PasswordFile)
 	}
-	r := &Redis{ep: ep}
-	if r.tls, err = tlsWhen(secure, o.HTTP.TLS); err != nil {
+	s, err := newSession(ep, "redis", secure, o.HTTP.TLS)
+	if err != nil {
 		return nil, err
 	}
-	return r, nil
+	return &Redis{s}, nil
 }
-
-func (r *Redis) String() string { return r.ep.target }
 
 // Check sends AUTH (with a password) and PING in one write and reads the
 // answers.
-func (r *Redis) Check(ctx context.Context) error {
-	conn, pass, err := r.ep.open(ctx, r.tls, "redis")
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
+func (r *Redis) Check(ctx context.Context) error { return r.attempt(ctx, r.talk) }
+
+func (r *Redis) talk(_ context.Context, conn net.Conn, pass string) error {
 	var req []byte
 	if r.ep.pass.set {
 		args := []string{"AUTH", pass}

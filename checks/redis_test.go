@@ -56,7 +56,7 @@ func (s *redisServer) cli(args ...string) (string, error) {
 }
 
 // sharedRedis requires a password and has an ACL user.
-var sharedRedis = onceFor(func(string) (*redisServer, error) {
+var sharedRedis = shared(redisBin, func(string) (*redisServer, error) {
 	s, err := newRedisServer()
 	if err != nil {
 		return nil, err
@@ -96,23 +96,18 @@ func TestRedisLoading(t *testing.T) {
 	}
 
 	c := mustParse(t, "redis://"+s.addr(), Options{})
-	seen, done := waitInBackground(t, c)
-	waitForEvent(t, seen, "connection refused")
+	bg := waitInBackground(t, c)
+	bg.saw(t, "connection refused")
 	if err := s.start("--key-load-delay", "1000", "--loading-process-events-interval-bytes", "1024"); err != nil { // 1 ms a key: 2 s, answering meanwhile
 		t.Fatal(err)
 	}
 	t.Cleanup(s.proc.Stop)
-	waitForEvent(t, seen, "redis: LOADING Redis is loading the dataset in memory")
-	if err := <-done; err != nil {
-		t.Fatalf("after loading: %v (reasons seen: %q)", err, seen.list())
-	}
+	bg.saw(t, "redis: LOADING Redis is loading the dataset in memory")
+	bg.ready(t, "after loading")
 }
 
 func TestRedisPasswords(t *testing.T) {
-	s, err := sharedRedis(redisBin(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sharedRedis(t)
 	pwFile := passwordFile(t, "default-secret")
 	tests := []loginCase{
 		{"no password", "redis://%s", AuthOptions{}, "auth: NOAUTH Authentication required"},
@@ -127,10 +122,7 @@ func TestRedisPasswords(t *testing.T) {
 }
 
 func TestRedisBusyScript(t *testing.T) {
-	s, err := sharedRedis(redisBin(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s := sharedRedis(t)
 	// A script that never ends: after busy-reply-threshold (100 ms) every
 	// other client gets -BUSY until SCRIPT KILL.
 	script := exec.Command("redis-cli", "-h", s.host, "-p", strconv.Itoa(s.port), "--no-auth-warning", "-a", "default-secret",
@@ -140,7 +132,7 @@ func TestRedisBusyScript(t *testing.T) {
 	}
 	defer script.Wait()
 	c := mustParse(t, "redis://:default-secret@"+s.addr(), Options{})
-	err = until(nil, 10*time.Second, func() error {
+	err := until(nil, 10*time.Second, func() error {
 		if err := c.Check(t.Context()); err == nil || !strings.Contains(err.Error(), "redis: BUSY Redis is busy running a script") {
 			return fmt.Errorf("got %v, want BUSY", err)
 		}

@@ -6,6 +6,7 @@ package checks
 // are slow to start are shared by the package and stopped by TestMain.
 
 import (
+	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -19,6 +20,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -253,6 +255,21 @@ func onceFor[A, T any](start func(A) (T, error)) func(A) (T, error) {
 	}
 }
 
+// shared is a server that start starts once per package run (see onceFor)
+// with the binary bin finds (or skips the test without); every test that
+// uses it fails if it did not start.
+func shared[T any](bin func(testing.TB) string, start func(string) (T, error)) func(*testing.T) T {
+	once := onceFor(start)
+	return func(t *testing.T) T {
+		t.Helper()
+		s, err := once(bin(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+}
+
 // events collects a Waiter's reports, for tests that watch a server start.
 type events struct {
 	mu   sync.Mutex
@@ -271,6 +288,53 @@ func (e *events) list() []string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return slices.Clone(e.errs)
+}
+
+// bgWait is a Waiter running in the background: its reasons so far, and
+// its result once it ends.
+type bgWait struct {
+	seen *events
+	done <-chan error
+}
+
+// waitInBackground runs a Waiter on c at 50 attempts a second, as a user
+// of "wait" would.
+func waitInBackground(t *testing.T, c Checker) *bgWait {
+	seen := &events{}
+	w := &Waiter{Policy: Policy{MinInterval: 20 * time.Millisecond, MaxInterval: 20 * time.Millisecond}, OnChange: seen.add}
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	done := make(chan error, 1)
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		done <- w.Wait(ctx, []Checker{c})
+	}()
+	t.Cleanup(func() { cancel(); <-finished })
+	return &bgWait{seen: seen, done: done}
+}
+
+// saw waits until the Waiter has reported a reason containing s.
+func (b *bgWait) saw(t *testing.T, s string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		for _, e := range b.seen.list() {
+			if strings.Contains(e, s) {
+				return
+			}
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Fatalf("no reason mentioning %q; seen: %q", s, b.seen.list())
+}
+
+// ready waits for the Waiter to end, and fails the test unless it ended
+// ready; when says what the test did last.
+func (b *bgWait) ready(t *testing.T, when string) {
+	t.Helper()
+	if err := <-b.done; err != nil {
+		t.Fatalf("%s: %v (reasons seen: %q)", when, err, b.seen.list())
+	}
 }
 
 // writeCert writes a self-signed server certificate for the name

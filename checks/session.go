@@ -136,6 +136,34 @@ func (c credential) get() (string, error) {
 	return strings.TrimSuffix(strings.TrimSuffix(string(b), "\n"), "\r"), nil
 }
 
+// session is what every protocol check holds: its endpoint, its name in
+// messages, and for a scheme that speaks TLS from the first byte (rediss,
+// amqps, mqtts) the TLS settings. Postgres and NATS start TLS within the
+// protocol themselves.
+type session struct {
+	ep          *endpoint
+	proto       string
+	implicitTLS *tlsConfig
+}
+
+func newSession(ep *endpoint, proto string, secure bool, o TLSOptions) (session, error) {
+	cfg, err := tlsWhen(secure, o)
+	return session{ep: ep, proto: proto, implicitTLS: cfg}, err
+}
+
+func (s *session) String() string { return s.ep.target }
+
+// attempt is one try of a check: it opens a connection, lets talk speak the
+// protocol over it with the password of this attempt, and closes it.
+func (s *session) attempt(ctx context.Context, talk func(ctx context.Context, conn net.Conn, pass string) error) error {
+	conn, pass, err := s.ep.open(ctx, s.implicitTLS, s.proto)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	return talk(ctx, conn, pass)
+}
+
 // open starts one attempt of a protocol check: it reads the password (from
 // its file again: a mounted secret may have changed), dials, and runs the
 // TLS handshake when tls is set. Closing conn closes the TCP connection

@@ -33,6 +33,12 @@ func (x *extractor) tarZstd(f *os.File) error {
 }
 
 func (x *extractor) tar(r io.Reader) error {
+	return eachTar(r, x.tarEntry)
+}
+
+// eachTar calls do for every entry of the tar stream r, in order, until
+// the end or the first error.
+func eachTar(r io.Reader, do func(*tar.Reader, *tar.Header) error) error {
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
@@ -42,7 +48,7 @@ func (x *extractor) tar(r io.Reader) error {
 		if err != nil {
 			return &ArchiveError{Reason: "bad tar data: " + err.Error()}
 		}
-		if err := x.tarEntry(tr, hdr); err != nil {
+		if err := do(tr, hdr); err != nil {
 			return err
 		}
 	}

@@ -45,13 +45,21 @@ func TestOCITamperedBlobReplacesNothing(t *testing.T) {
 	}
 	// Once the registry serves the right bytes, the pull completes, and
 	// b.txt comes from its verified partial without a request.
-	reg.Proxy.Tamper(testregistry.Digest(a2), false)
+	pullFixed(t, reg, f, testregistry.Digest(a2), reg.Ref("app:1"), dir, 1, map[string]string{"a.txt": "a v2", "b.txt": "b v2, longer"})
+}
+
+// pullFixed stops tampering with the blob digest and pulls ref into dir
+// again: it must succeed with the files want, after blobs blob requests.
+func pullFixed(t *testing.T, reg *testregistry.Registry, f *Fetcher, digest, ref, dir string, blobs int, want map[string]string) {
+	t.Helper()
+	reg.Proxy.Tamper(digest, false)
 	reg.Proxy.Reset()
-	pullOK(t, f, reg.Ref("app:1"), dir)
-	wantFile(t, filepath.Join(dir, "a.txt"), "a v2")
-	wantFile(t, filepath.Join(dir, "b.txt"), "b v2, longer")
-	if n := reg.Proxy.Count("/blobs/"); n != 1 {
-		t.Errorf("after the fix, %d blob requests, want 1: %q", n, reg.Proxy.Requests())
+	pullOK(t, f, ref, dir)
+	for name, content := range want {
+		wantFile(t, filepath.Join(dir, name), content)
+	}
+	if n := reg.Proxy.Count("/blobs/"); n != blobs {
+		t.Errorf("after the fix, %d blob requests, want %d: %q", n, blobs, reg.Proxy.Requests())
 	}
 }
 
@@ -252,14 +260,8 @@ func TestOCILayerCacheIsVerified(t *testing.T) {
 	}
 	data[len(data)/2] ^= 1
 	os.WriteFile(cachedL1, data, 0o644)
-	reg.Proxy.Tamper(testregistry.Digest(l2), false)
-	reg.Proxy.Reset()
-	pullOK(t, f, reg.Ref("img:1"), dir)
-	wantFile(t, filepath.Join(dir, "one"), "1")
-	wantFile(t, filepath.Join(dir, "two"), "2")
-	if n := reg.Proxy.Count("/blobs/"); n != 2 {
-		t.Errorf("%d blob requests, want both layers again: %q", n, reg.Proxy.Requests())
-	}
+	// Both layers are fetched again.
+	pullFixed(t, reg, f, testregistry.Digest(l2), reg.Ref("img:1"), dir, 2, map[string]string{"one": "1", "two": "2"})
 	if _, err := os.Stat(hiddenName(dir, blobsSuffix)); err == nil {
 		t.Error("the cache is still there after success")
 	}

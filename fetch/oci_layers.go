@@ -100,30 +100,21 @@ var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
 // layer unpacks one layer's tar stream over the layers before it.
 func (x *extractor) layer(r io.Reader) error {
 	x.seen = map[string]bool{}
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return &ArchiveError{Reason: "bad tar data: " + err.Error()}
-		}
-		dir, base := path.Split(hdr.Name)
-		if strings.HasPrefix(base, whiteoutPrefix) {
-			if err := x.whiteout(hdr.Name, dir, base); err != nil {
-				return err
-			}
-			continue
-		}
-		switch hdr.Typeflag {
-		case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
-			continue // device nodes need privileges, and a volume has no use for them
-		}
-		if err := x.tarEntry(tr, hdr); err != nil {
-			return err
-		}
+	return eachTar(r, x.layerEntry)
+}
+
+// layerEntry applies one entry of a layer: a whiteout, or a file as any
+// tar's.
+func (x *extractor) layerEntry(tr *tar.Reader, hdr *tar.Header) error {
+	dir, base := path.Split(hdr.Name)
+	if strings.HasPrefix(base, whiteoutPrefix) {
+		return x.whiteout(hdr.Name, dir, base)
 	}
+	switch hdr.Typeflag {
+	case tar.TypeChar, tar.TypeBlock, tar.TypeFifo:
+		return nil // device nodes need privileges, and a volume has no use for them
+	}
+	return x.tarEntry(tr, hdr)
 }
 
 // whiteout hides a lower layer's NAME, or (opaque) all of a directory's

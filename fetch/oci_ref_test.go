@@ -2,10 +2,11 @@ package fetch
 
 import (
 	"errors"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func TestParseOCIRef(t *testing.T) {
@@ -54,12 +55,7 @@ func TestParseChallenge(t *testing.T) {
 
 func TestLoadCredentials(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, content string) string {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(content), 0o600)
-		return p
-	}
-	cfg := write("config.json", `{"auths":{
+	cfg := testfiles.Put(t, dir, "config.json", `{"auths":{
 		"https://index.docker.io/v1/":{"auth":"aHViOmh1YnB3"},
 		"r.example:5000":{"username":"u","password":"p"},
 		"https://ghcr.io":{"auth":"Z2g6dG9rZW4="},
@@ -79,13 +75,13 @@ func TestLoadCredentials(t *testing.T) {
 		}
 	}
 	// A kubernetes.io/dockercfg secret holds the map alone.
-	old := write("dockercfg", `{"r.example":{"auth":"YTpi"}}`)
+	old := testfiles.Put(t, dir, "dockercfg", `{"r.example":{"auth":"YTpi"}}`)
 	if creds, err := loadCredentials(old); err != nil || creds["r.example"] != (credential{"a", "b"}) {
 		t.Errorf(".dockercfg: %v, %v", creds, err)
 	}
 	var ue *UsageError
 	for _, content := range []string{"not json", `{"auths":{"r":{"auth":"!!!"}}}`, `{"auths":{"r":{"auth":"bm9jb2xvbg=="}}}`} {
-		if _, err := loadCredentials(write("bad.json", content)); !errors.As(err, &ue) || strings.Contains(err.Error(), content) {
+		if _, err := loadCredentials(testfiles.Put(t, dir, "bad.json", content)); !errors.As(err, &ue) || strings.Contains(err.Error(), content) {
 			t.Errorf("%q: %v, want a UsageError that does not quote it", content, err)
 		}
 	}

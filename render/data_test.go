@@ -2,21 +2,16 @@ package render
 
 import (
 	"math"
-	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 func TestLoadData(t *testing.T) {
 	dir := t.TempDir()
-	write := func(name, s string) string {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(s), 0o644)
-		return p
-	}
 	tests := []struct {
 		name, content string
 		want          any
@@ -29,7 +24,7 @@ func TestLoadData(t *testing.T) {
 		{"labels", "app=\"shop\"\ntier=\"web\"\n", "app=\"shop\"\ntier=\"web\"\n"},
 	}
 	for _, tt := range tests {
-		got, err := LoadData(write(tt.name, tt.content))
+		got, err := LoadData(testfiles.Put(t, dir, tt.name, tt.content))
 		if err != nil || !reflect.DeepEqual(got, tt.want) {
 			t.Errorf("%s: got %#v, %v; want %#v", tt.name, got, err, tt.want)
 		}
@@ -44,9 +39,7 @@ func TestLoadDataErrorsHideContent(t *testing.T) {
 		"two.json":  `{} {"password": "hunter2"}`,
 		"bad.yaml":  "password: [hunter2\n",
 	} {
-		p := filepath.Join(dir, name)
-		os.WriteFile(p, []byte(content), 0o644)
-		_, err := LoadData(p)
+		_, err := LoadData(testfiles.Put(t, dir, name, content))
 		if err == nil {
 			t.Errorf("%s: no error", name)
 			continue

@@ -1,25 +1,16 @@
 package bodytext
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
+)
 
 // Error pages as real servers send them.
 const (
-	pythonPage = `<!DOCTYPE HTML>
-<html lang="en">
-    <head>
-        <meta charset="utf-8">
-        <title>Error response</title>
-    </head>
-    <body>
-        <h1>Error response</h1>
-        <p>Error code: 404</p>
-        <p>Message: File not found.</p>
-        <p>Error code explanation: 404 - Nothing matches the given URI.</p>
-    </body>
-</html>
-`
-	nginxPage = "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
-	titleOnly = `<!doctype html><html><head><title>Service &amp; Co. unavailable</title><style>body{color:red}</style></head><body><script>location.reload()</script></body></html>`
+	pythonPage = testfiles.PythonNotFound
+	nginxPage  = "<html>\r\n<head><title>404 Not Found</title></head>\r\n<body>\r\n<center><h1>404 Not Found</h1></center>\r\n<hr><center>nginx/1.22.1</center>\r\n</body>\r\n</html>\r\n"
+	titleOnly  = `<!doctype html><html><head><title>Service &amp; Co. unavailable</title><style>body{color:red}</style></head><body><script>location.reload()</script></body></html>`
 )
 
 func TestReason(t *testing.T) {

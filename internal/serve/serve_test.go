@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -47,10 +46,7 @@ func start(t *testing.T, interval time.Duration, anyOf bool, targets ...string) 
 // returns the address.
 func listen(t *testing.T, h http.Handler) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := testnet.Listen(t)
 	done := make(chan struct{})
 	go func() { Serve(ln, h); close(done) }()
 	t.Cleanup(func() { ln.Close(); <-done })

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // hello answers every request with its method and path.
@@ -89,10 +91,7 @@ func TestServerAnswers(t *testing.T) {
 }
 
 func TestServerStopsWithListener(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
+	ln := testnet.Listen(t)
 	done := make(chan error, 1)
 	go func() { done <- Serve(ln, hello) }()
 	ln.Close()

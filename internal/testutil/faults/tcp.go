@@ -35,11 +35,7 @@ func FullBacklog(t testing.TB) string {
 // connection and closes it at once.
 func AcceptClose(t testing.TB) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
+	ln := testnet.Listen(t)
 	go testnet.AcceptAndClose(ln)
 	return ln.Addr().String()
 }

@@ -26,6 +26,24 @@ func Server(t *testing.T, files map[string][]byte) *httptest.Server {
 	return srv
 }
 
+// PythonNotFound is what python3 -m http.server answers for a missing
+// file: a typical server's 404, an HTML page whose markup must not reach a
+// log.
+const PythonNotFound = `<!DOCTYPE HTML>
+<html lang="en">
+    <head>
+        <meta charset="utf-8">
+        <title>Error response</title>
+    </head>
+    <body>
+        <h1>Error response</h1>
+        <p>Error code: 404</p>
+        <p>Message: File not found.</p>
+        <p>Error code explanation: 404 - Nothing matches the given URI.</p>
+    </body>
+</html>
+`
+
 // Handler serves files by path, with an ETag and a Last-Modified, so
 // ranges and conditional requests work.
 func Handler(files map[string][]byte) http.HandlerFunc {
@@ -71,6 +89,14 @@ func Write(t *testing.T, dir string, files map[string]string) {
 	for name, content := range files {
 		File(t, filepath.Join(dir, name), []byte(content))
 	}
+}
+
+// Put writes content to dir/name and returns that path.
+func Put(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	File(t, path, []byte(content))
+	return path
 }
 
 // File writes data to path, creating its directory.

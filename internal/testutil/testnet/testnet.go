@@ -58,15 +58,23 @@ func (l *Late) Listen(t testing.TB, backlog int) net.Listener {
 	return ln
 }
 
-// Serve runs serve on its own goroutine for every connection to a loopback
-// port, until the test ends, and returns the port's address.
-func Serve(t testing.TB, serve func(net.Conn)) string {
+// Listen listens on a loopback port chosen by the kernel, until the test
+// ends (or the test closes it).
+func Listen(t testing.TB) net.Listener {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { ln.Close() })
+	return ln
+}
+
+// Serve runs serve on its own goroutine for every connection to a loopback
+// port, until the test ends, and returns the port's address.
+func Serve(t testing.TB, serve func(net.Conn)) string {
+	t.Helper()
+	ln := Listen(t)
 	go func() {
 		for {
 			conn, err := ln.Accept()

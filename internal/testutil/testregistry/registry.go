@@ -23,6 +23,8 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // Config chooses the registry's set-up.
@@ -69,6 +71,27 @@ func Binary(t testing.TB) string {
 	}
 	t.Skip(msg)
 	return ""
+}
+
+// ServeConfig is a docker-registry configuration that stores under root
+// and serves on the unix socket sock, quietly. Settings of the http
+// section (tls) and further sections (auth, middleware) may be appended.
+func ServeConfig(root, sock string) string {
+	return fmt.Sprintf(`version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: %s
+  delete:
+    enabled: true
+http:
+  net: unix
+  addr: %s
+  secret: initbox-test-secret
+`, root, sock)
 }
 
 // Start starts a registry that lives as long as the test.
@@ -126,21 +149,7 @@ func Start(t testing.TB, cfg Config) *Registry {
 		writeFile(t, ht, r.User+":"+string(hash)+"\n")
 		auth += fmt.Sprintf("auth:\n  htpasswd:\n    realm: initbox-test\n    path: %s\n", ht)
 	}
-	conf := fmt.Sprintf(`version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s
-  delete:
-    enabled: true
-http:
-  net: unix
-  addr: %s
-  secret: initbox-test-secret
-%s%s`, filepath.Join(dir, "data"), r.sock, extra, auth)
+	conf := ServeConfig(filepath.Join(dir, "data"), r.sock) + extra + auth
 	confFile := filepath.Join(dir, "config.yml")
 	writeFile(t, confFile, conf)
 	r.run(t, bin, confFile, dir)
@@ -204,32 +213,18 @@ func (r *Registry) waitReady(t testing.TB) {
 // as they are: the registry terminates TLS itself.
 func relay(t testing.TB, sock string) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer c.Close()
-				u, err := net.Dial("unix", sock)
-				if err != nil {
-					return
-				}
-				defer u.Close()
-				done := make(chan struct{}, 2)
-				go func() { copyClose(u, c); done <- struct{}{} }()
-				go func() { copyClose(c, u); done <- struct{}{} }()
-				<-done
-			}()
+	return testnet.Serve(t, func(c net.Conn) {
+		defer c.Close()
+		u, err := net.Dial("unix", sock)
+		if err != nil {
+			return
 		}
-	}()
-	return ln.Addr().String()
+		defer u.Close()
+		done := make(chan struct{}, 2)
+		go func() { copyClose(u, c); done <- struct{}{} }()
+		go func() { copyClose(c, u); done <- struct{}{} }()
+		<-done
+	})
 }
 
 func copyClose(dst, src net.Conn) {
