@@ -2,7 +2,6 @@ package processtest
 
 import (
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -96,11 +95,7 @@ func TestServeLogsChangesOnly(t *testing.T) {
 }
 
 func TestServeListenError(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := testnet.Listen(t)
 	code, _, _, stderr := runInitbox(t, "serve", "--listen", ln.Addr().String(), "file:///")
 	if code != cli.ExitFailed || !strings.Contains(stderr, "--listen") || !strings.Contains(stderr, "address already in use") {
 		t.Errorf("serve on a taken port: exit %d, stderr %q", code, stderr)

@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -63,11 +62,7 @@ func (s *hitServer) count(path string) int {
 // child process and the final exec.
 func TestRunEveryStepKind(t *testing.T) {
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
+	ln := testnet.Listen(t)
 	go testnet.AcceptAndClose(ln)
 	model := []byte("weights\n")
 	files := newCountingServer(t, map[string][]byte{"/healthz": []byte("ok"), "/model.bin": model})
