@@ -34,21 +34,7 @@ trap 'kill $server 2>/dev/null; rm -rf "$out/dst" "$out/tmp"' EXIT
 for _ in $(seq 50); do [ -s "$out/tmp/addr" ] && break; sleep 0.1; done
 addr=$(head -1 "$out/tmp/addr")
 
-# measure CMD... runs CMD and prints "wall_ms peak_rss_kib".
-measure() {
-  local t0 t1
-  t0=$EPOCHREALTIME
-  /usr/bin/time -f %M -o "$out/tmp/rss" "$@" >/dev/null 2>"$out/tmp/err" || {
-    echo "failed: $*" >&2; cat "$out/tmp/err" >&2; exit 1
-  }
-  t1=$EPOCHREALTIME
-  echo "$(( (${t1/./} - ${t0/./}) / 1000 )) $(tail -1 "$out/tmp/rss")"
-}
-
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a/b}'; }
-kib2mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
-requests() { wc -l <"$out/tmp/requests"; }
+. bench/lib.sh
 
 echo "<!-- bench/fetch.sh: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), load $(cut -d' ' -f1-3 /proc/loadavg), $runs runs, median -->"
 echo "| file | initbox fetch --sha256 | curl -o (no check) | ratio | curl \| sha256sum | peak RSS initbox / curl | re-run with checksum | sha256sum of the file | requests on re-run |"

@@ -46,41 +46,30 @@ done
 (cd "$out/src" && "$oras" push --plain-http "$addr/bench/big:1" "${files[@]}" >/dev/null)
 digest=$("$oras" resolve --plain-http "$addr/bench/big:1")
 
-# measure CMD... runs CMD and prints "wall_ms peak_rss_kib". It syncs
-# first, untimed: oras writes without fsync, and the dirty pages it leaves
-# would otherwise be flushed during the next tool's run.
-measure() {
-  local t0 t1
-  sync
-  t0=$EPOCHREALTIME
-  /usr/bin/time -f %M -o "$out/tmp/rss" "$@" >/dev/null 2>"$out/tmp/err" || {
-    echo "failed: $*" >&2; cat "$out/tmp/err" >&2; exit 1
-  }
-  t1=$EPOCHREALTIME
-  echo "$(( (${t1/./} - ${t0/./}) / 1000 )) $(tail -1 "$out/tmp/rss")"
-}
-median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-kib2mib() { awk -v k="$1" 'BEGIN {printf "%.1f", k/1024}'; }
-requests() { wc -l <"$out/tmp/requests"; }
+. bench/lib.sh
+# synced CMD... is measure, after a sync, untimed: oras writes without
+# fsync, and the dirty pages it leaves would otherwise be flushed during
+# the next tool's run.
+synced() { sync; measure "$@"; }
 
 t_ib=() r_ib=() t_oras=() r_oras=() t_re=() t_dig=() t_oras_re=()
 for _ in $(seq "$runs"); do
   rm -rf "$out/dst" && mkdir -p "$out/dst"
-  read -r t r < <(measure "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
+  read -r t r < <(synced "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
   t_ib+=("$t") r_ib+=("$r")
   before=$(requests)
-  read -r t _ < <(measure "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
+  read -r t _ < <(synced "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
   t_re+=("$t")
   re_tag=$(( $(requests) - before ))
   before=$(requests)
-  read -r t _ < <(measure "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big@$digest")
+  read -r t _ < <(synced "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big@$digest")
   t_dig+=("$t")
   re_digest=$(( $(requests) - before ))
   rm -rf "$out/dst" && mkdir -p "$out/dst"
-  read -r t r < <(measure "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
+  read -r t r < <(synced "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
   t_oras+=("$t") r_oras+=("$r")
   before=$(requests)
-  read -r t _ < <(measure "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
+  read -r t _ < <(synced "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
   t_oras_re+=("$t")
   oras_re=$(( $(requests) - before ))
 done

@@ -97,6 +97,15 @@ func newProject(t *testing.T, files ...string) *project {
 
 var nonName = regexp.MustCompile(`[^a-z0-9]+`)
 
+// up starts the project of the compose files and returns it with the
+// container id of service.
+func up(t *testing.T, service string, files ...string) (*project, string) {
+	t.Helper()
+	p := newProject(t, files...)
+	p.must("up", "-d")
+	return p, p.id(service)
+}
+
 // setenv sets a variable that the compose files substitute.
 func (p *project) setenv(key, value string) { p.env = append(p.env, key+"="+value) }
 

@@ -18,9 +18,7 @@ const healthTimeout = 90 * time.Second
 // succeed), then unhealthy once its /healthz fails.
 func TestHealthcheck(t *testing.T) {
 	t.Parallel()
-	p := newProject(t, "examples/compose/healthcheck.yml")
-	p.must("up", "-d")
-	app := p.id("app")
+	p, app := up(t, "app", "examples/compose/healthcheck.yml")
 	waitHealth(t, app, "healthy")
 
 	web := p.id("web")

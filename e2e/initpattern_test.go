@@ -3,6 +3,7 @@ package e2e
 import (
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -16,11 +17,30 @@ import (
 func TestInitPattern(t *testing.T) {
 	t.Parallel()
 	requireFetchRender(t)
-	p := newProject(t, "examples/compose/init-pattern.yml")
-	p.must("up", "-d")
-	app := p.id("app")
+	initVolume(t, "examples/compose/init-pattern.yml", []string{"target=tcp://db:5432", "target=dns://db"}, nil)
+}
+
+// TestRunSpec runs examples/compose/run.yml: one init service runs
+// `initbox run` on a spec file (wait for db by TCP and DNS in parallel,
+// fetch, render), app starts after it and reads both files, and a second
+// run of init changes nothing and asks the file server for nothing.
+func TestRunSpec(t *testing.T) {
+	t.Parallel()
+	requireFetchRender(t)
+	initVolume(t, "examples/compose/run.yml",
+		[]string{"target=tcp://db:5432", "target=dns://db", "msg=done step=config"},
+		[]string{`1\s+db\s+parallel\s+ok`, `2\s+page\s+fetch\s+ok`, `3\s+config\s+render\s+ok`})
+}
+
+// initVolume starts file, whose init service fills the volume app reads,
+// and checks what app read, that init's log holds each of logged and a
+// summary row matching each of rows, and that a second run of init changes
+// nothing.
+func initVolume(t *testing.T, file string, logged, rows []string) {
+	t.Helper()
+	p, app := up(t, "app", file)
 	if code := mustDocker(t, "wait", app); code != "0" {
-		t.Fatalf("app: exit %s, want 0\n%s", code, p.logs("app"))
+		t.Fatalf("app: exit %s, want 0\ninit:\n%s\napp:\n%s", code, p.logs("init"), p.logs("app"))
 	}
 	site, err := os.ReadFile(filepath.Join(root, "examples/compose/site/index.html"))
 	if err != nil {
@@ -32,10 +52,24 @@ func TestInitPattern(t *testing.T) {
 			t.Errorf("app did not read %q; it printed:\n%s", want, out)
 		}
 	}
-	if init := p.logs("init"); !strings.Contains(init, "target=tcp://db:5432") || !strings.Contains(init, "target=dns://db") {
-		t.Errorf("init's log does not show both waits:\n%s", init)
+	init := p.logs("init")
+	for _, want := range logged {
+		if !strings.Contains(init, want) {
+			t.Errorf("init's log does not show %q:\n%s", want, init)
+		}
 	}
+	for _, row := range rows {
+		if !regexp.MustCompile(row).MatchString(init) {
+			t.Errorf("init's summary has no row %s:\n%s", row, init)
+		}
+	}
+	secondRun(t, p)
+}
 
+// secondRun runs init again: it must change nothing in the volume and,
+// the checksum matching, ask the file server for nothing.
+func secondRun(t *testing.T, p *project) {
+	t.Helper()
 	before, requests := volume(t, p), fileRequests(t, p)
 	if r := p.run("run", "--rm", "-T", "init"); r.code != 0 {
 		t.Fatalf("init, second run: exit %d, want 0\n%s", r.code, r.out())

@@ -13,9 +13,7 @@ import (
 func TestNoShellChain(t *testing.T) {
 	t.Parallel()
 	requireFetchRender(t)
-	p := newProject(t, "examples/compose/no-shell.yml")
-	p.must("up", "-d")
-	app := p.id("app")
+	p, app := up(t, "app", "examples/compose/no-shell.yml")
 	waitHealth(t, app, "healthy")
 
 	logs := p.logs("app")

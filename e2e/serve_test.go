@@ -16,9 +16,7 @@ import (
 // app's failing /healthz.
 func TestServeHealthcheck(t *testing.T) {
 	t.Parallel()
-	p := newProject(t, "examples/compose/serve.yml")
-	p.must("up", "-d")
-	deps := p.id("deps")
+	p, deps := up(t, "deps", "examples/compose/serve.yml")
 	waitHealth(t, deps, "healthy")
 	if code := mustDocker(t, "wait", p.id("web")); code != "0" {
 		t.Errorf("web, started once deps was healthy: exit %s, want 0\n%s", code, p.logs("web"))

@@ -63,14 +63,8 @@ func fetchFaults() []fault {
 		{"http garbage", func(t *testing.T) []string {
 			return url(faults.RawResponse(t, "SSH-2.0-OpenSSH_9.2\r\n"))
 		}, cli.ExitTimeout, "timed out.*malformed HTTP response"},
-		{"tls wrong name", func(t *testing.T) []string {
-			s := faults.WrongName(t)
-			return append([]string{"--ca-file", s.CAFile}, url(s.URL)...)
-		}, cli.ExitFailed, "msg=failed.*cannot validate certificate for 127.0.0.1"},
-		{"tls expired", func(t *testing.T) []string {
-			s := faults.Expired(t)
-			return append([]string{"--ca-file", s.CAFile}, url(s.URL)...)
-		}, cli.ExitFailed, "msg=failed.*certificate has expired"},
+		{"tls wrong name", tlsFault(faults.WrongName, name), cli.ExitFailed, "msg=failed.*cannot validate certificate for 127.0.0.1"},
+		{"tls expired", tlsFault(faults.Expired, name), cli.ExitFailed, "msg=failed.*certificate has expired"},
 		{"tcp accept-and-close", func(t *testing.T) []string {
 			return url("http://" + faults.AcceptClose(t))
 		}, cli.ExitTimeout, "timed out.*(EOF|connection reset|server closed idle connection)"},

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/initbox/initbox/internal/cli"
+	"github.com/initbox/initbox/internal/testutil/filestate"
 	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 	"github.com/initbox/initbox/internal/testutil/testproc"
@@ -28,45 +29,22 @@ const goodOutput = "listen 80;\n"
 // bytes, inode and mtime, and the names in its directory, where a temp
 // file left behind would show.
 type renderSnapshot struct {
-	data  []byte
-	ino   uint64
-	mtime time.Time
+	filestate.State
 	names []string
 }
 
 func snap(t *testing.T, path string) renderSnapshot {
 	t.Helper()
-	data, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	fi, err := os.Stat(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return renderSnapshot{data, fi.Sys().(*syscall.Stat_t).Ino, fi.ModTime(), names(t, filepath.Dir(path))}
-}
-
-func names(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, e := range ents {
-		out = append(out, e.Name())
-	}
-	return out
+	return renderSnapshot{filestate.Of(t, path), filestate.Names(t, filepath.Dir(path))}
 }
 
 // unchanged fails the test if path is not as s saw it.
 func (s renderSnapshot) unchanged(t *testing.T, path string) {
 	t.Helper()
 	now := snap(t, path)
-	if string(now.data) != string(s.data) || now.ino != s.ino || !now.mtime.Equal(s.mtime) {
+	if now.Data != s.Data || now.Ino != s.Ino || !now.Mtime.Equal(s.Mtime) {
 		t.Errorf("%s changed: %q inode %d mtime %v, was %q inode %d mtime %v",
-			path, now.data, now.ino, now.mtime, s.data, s.ino, s.mtime)
+			path, now.Data, now.Ino, now.Mtime, s.Data, s.Ino, s.Mtime)
 	}
 	if !slices.Equal(now.names, s.names) {
 		t.Errorf("%s holds %q, held %q: a temp file left behind?", filepath.Dir(path), now.names, s.names)
@@ -376,7 +354,7 @@ func roomAgain(t *testing.T, filler string, args []string, outs ...string) {
 			t.Errorf("with room again: %s is not the new output: %v", o, err)
 		}
 	}
-	if ns := names(t, filepath.Dir(outs[0])); slices.ContainsFunc(ns, func(n string) bool { return strings.HasPrefix(n, ".") }) {
+	if ns := filestate.Names(t, filepath.Dir(outs[0])); slices.ContainsFunc(ns, func(n string) bool { return strings.HasPrefix(n, ".") }) {
 		t.Errorf("temp files left: %q", ns)
 	}
 }

@@ -67,35 +67,35 @@ func waitFaults() []fault {
 		{"http garbage", func(t *testing.T) []string {
 			return []string{faults.RawResponse(t, "SSH-2.0-OpenSSH_9.2\r\n")}
 		}, cli.ExitTimeout, "malformed HTTP"},
-		{"tls wrong name", func(t *testing.T) []string {
-			s := faults.WrongName(t)
-			return []string{"--ca-file", s.CAFile, s.URL}
-		}, cli.ExitTimeout, "cannot validate certificate for 127.0.0.1"},
-		{"tls expired", func(t *testing.T) []string {
-			s := faults.Expired(t)
-			return []string{"--ca-file", s.CAFile, s.URL}
-		}, cli.ExitTimeout, "expired"},
-		{"dns servfail", func(t *testing.T) []string {
-			return []string{"--dns-server", faults.NewDNS(t, faults.ServFail).Addr, "dns://db.test."}
-		}, cli.ExitTimeout, "SERVFAIL"},
-		{"dns drops queries", func(t *testing.T) []string {
-			return []string{"--dns-server", faults.NewDNS(t, faults.Drop).Addr, "dns://db.test."}
-		}, cli.ExitTimeout, "no answer from"},
-		{"dns truncates, tcp fails", func(t *testing.T) []string {
-			return []string{"--dns-server", faults.NewDNS(t, faults.Truncate).Addr, "dns://db.test."}
-		}, cli.ExitTimeout, "truncated"},
-		{"dns wrong id", func(t *testing.T) []string {
-			return []string{"--dns-server", faults.NewDNS(t, faults.WrongID).Addr, "dns://db.test."}
-		}, cli.ExitTimeout, "did not match the question or ID"},
-		{"dns nxdomain", func(t *testing.T) []string {
-			return []string{"--dns-server", faults.NewDNS(t, faults.NXDomain).Addr, "dns://db.test."}
-		}, cli.ExitTimeout, "NXDOMAIN"},
+		{"tls wrong name", tlsFault(faults.WrongName, ""), cli.ExitTimeout, "cannot validate certificate for 127.0.0.1"},
+		{"tls expired", tlsFault(faults.Expired, ""), cli.ExitTimeout, "expired"},
+		{"dns servfail", dnsFault(faults.ServFail), cli.ExitTimeout, "SERVFAIL"},
+		{"dns drops queries", dnsFault(faults.Drop), cli.ExitTimeout, "no answer from"},
+		{"dns truncates, tcp fails", dnsFault(faults.Truncate), cli.ExitTimeout, "truncated"},
+		{"dns wrong id", dnsFault(faults.WrongID), cli.ExitTimeout, "did not match the question or ID"},
+		{"dns nxdomain", dnsFault(faults.NXDomain), cli.ExitTimeout, "NXDOMAIN"},
 		{"tcp full backlog", func(t *testing.T) []string {
 			return []string{"tcp://" + faults.FullBacklog(t)}
 		}, cli.ExitTimeout, "no answer within 500ms"},
 		{"http on accept-and-close", func(t *testing.T) []string {
 			return []string{"http://" + faults.AcceptClose(t) + "/"}
 		}, cli.ExitTimeout, "EOF|connection reset"},
+	}
+}
+
+// dnsFault asks for db.test. from a DNS server with fault mode.
+func dnsFault(mode faults.DNSFault) func(t *testing.T) []string {
+	return func(t *testing.T) []string {
+		return []string{"--dns-server", faults.NewDNS(t, mode).Addr, "dns://db.test."}
+	}
+}
+
+// tlsFault asks for path from the HTTPS server start makes, trusting its
+// CA: the only fault left is the one the server was made with.
+func tlsFault(start func(testing.TB) *faults.TLSServer, path string) func(t *testing.T) []string {
+	return func(t *testing.T) []string {
+		s := start(t)
+		return []string{"--ca-file", s.CAFile, s.URL + path}
 	}
 }
 

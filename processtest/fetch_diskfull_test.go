@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/initbox/initbox/internal/cli"
+	"github.com/initbox/initbox/internal/testutil/filestate"
 	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 )
@@ -89,7 +90,7 @@ func fillDisk(t *testing.T, dir string, n int) string {
 // download, temporary file or staging directory.
 func assertNames(t *testing.T, dir string, want ...string) {
 	t.Helper()
-	if got := names(t, dir); !slices.Equal(got, want) {
+	if got := filestate.Names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("%s holds %q, want %q", dir, got, want)
 	}
 }

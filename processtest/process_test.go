@@ -80,20 +80,9 @@ func TestSignalsStopWaiting(t *testing.T) {
 			late := testnet.NewLate(t)
 			cmd := exec.Command(binary, "wait", "tcp://"+late.Addr, "--", "/bin/true")
 			stderr := startWithStderr(t, cmd)
-			waitForLine(t, stderr, "msg=waiting")
+			lineWith(t, stderr, "msg=waiting")
 			cmd.Process.Signal(tt.sig)
-			done := make(chan error, 1)
-			go func() { done <- cmd.Wait() }()
-			select {
-			case err := <-done:
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) || ee.ExitCode() != tt.code {
-					t.Fatalf("got %v, want exit %d", err, tt.code)
-				}
-			case <-time.After(5 * time.Second):
-				cmd.Process.Kill()
-				t.Fatalf("still running 5 s after %v", tt.sig)
-			}
+			waitExit(t, cmd, tt.code, 5*time.Second)
 		})
 	}
 }
@@ -119,10 +108,10 @@ func startWithStderr(t *testing.T, cmd *exec.Cmd) <-chan string {
 	return lines
 }
 
-// waitForLine reads lines until one contains want.
-func waitForLine(t *testing.T, lines <-chan string, want string) {
+// lineWith reads lines until one contains want, and returns it.
+func lineWith(t *testing.T, lines <-chan string, want string) string {
 	t.Helper()
-	timeout := time.After(10 * time.Second)
+	timeout := time.After(30 * time.Second)
 	for {
 		select {
 		case line, ok := <-lines:
@@ -130,12 +119,21 @@ func waitForLine(t *testing.T, lines <-chan string, want string) {
 				t.Fatalf("output ended without %q", want)
 			}
 			if strings.Contains(line, want) {
-				return
+				return line
 			}
 		case <-timeout:
-			t.Fatalf("no %q in output after 10 s", want)
+			t.Fatalf("no %q in output after 30 s", want)
 		}
 	}
+}
+
+// waitExit waits for cmd, signalled a moment ago, and checks its exit
+// code as expectExit does.
+func waitExit(t *testing.T, cmd *exec.Cmd, code int, limit time.Duration) {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	expectExit(t, cmd, done, code, limit)
 }
 
 // expectExit waits for the exit that done reports (cmd.Wait's error) and
@@ -145,8 +143,14 @@ func expectExit(t *testing.T, cmd *exec.Cmd, done <-chan error, code int, limit 
 	t.Helper()
 	select {
 	case err := <-done:
+		got := 0 // a nil error: exit 0
 		var ee *exec.ExitError
-		if !errors.As(err, &ee) || ee.ExitCode() != code {
+		if errors.As(err, &ee) {
+			got = ee.ExitCode()
+		} else if err != nil {
+			got = -1 // not an exit: Wait itself failed
+		}
+		if got != code {
 			t.Fatalf("got %v, want exit %d", err, code)
 		}
 	case <-time.After(limit):

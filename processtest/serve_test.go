@@ -2,7 +2,6 @@ package processtest
 
 import (
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -26,25 +25,6 @@ func startServe(t *testing.T, args ...string) (*exec.Cmd, <-chan string, string)
 	_, addr, _ := strings.Cut(line, "address=")
 	addr, _, _ = strings.Cut(addr, " ")
 	return cmd, lines, "http://" + addr
-}
-
-// lineWith reads lines until one contains want, and returns it.
-func lineWith(t *testing.T, lines <-chan string, want string) string {
-	t.Helper()
-	timeout := time.After(30 * time.Second)
-	for {
-		select {
-		case line, ok := <-lines:
-			if !ok {
-				t.Fatalf("output ended without %q", want)
-			}
-			if strings.Contains(line, want) {
-				return line
-			}
-		case <-timeout:
-			t.Fatalf("no %q in output after 30 s", want)
-		}
-	}
 }
 
 // curl asks Debian's curl, as a probe or a person would, and returns the
@@ -95,16 +75,7 @@ func TestServeAnswersCurl(t *testing.T) {
 
 	// SIGTERM ends a sidecar at once, and that is no failure.
 	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("after SIGTERM: %v, want exit 0", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("still serving 10 s after SIGTERM")
-	}
+	waitExit(t, cmd, 0, 10*time.Second)
 }
 
 func TestServeLogsChangesOnly(t *testing.T) {
@@ -124,11 +95,7 @@ func TestServeLogsChangesOnly(t *testing.T) {
 }
 
 func TestServeListenError(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
+	ln := testnet.Listen(t)
 	code, _, _, stderr := runInitbox(t, "serve", "--listen", ln.Addr().String(), "file:///")
 	if code != cli.ExitFailed || !strings.Contains(stderr, "--listen") || !strings.Contains(stderr, "address already in use") {
 		t.Errorf("serve on a taken port: exit %d, stderr %q", code, stderr)

@@ -32,11 +32,4 @@ command -v strace >/dev/null || need+=(strace)   # bench/render.sh: zero writes 
 command -v zsh >/dev/null || need+=(zsh)         # internal/cli: the completion scripts
 command -v fish >/dev/null || need+=(fish)       # parse and complete in each shell
 [ ${#need[@]} -eq 0 ] && exit 0
-
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "installing: ${need[*]}" >&2
-$sudo apt-get update -qq
-# Where systemd runs, the packages also start their system services; the
-# tests do not use them (they run their own on random loopback addresses).
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+exec "$(dirname "$0")/apt-install.sh" "${need[@]}"

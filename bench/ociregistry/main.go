@@ -19,6 +19,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testregistry"
 )
 
 func main() {
@@ -30,19 +32,7 @@ func main() {
 	sock := filepath.Join(*dir, "registry.sock")
 	conf := filepath.Join(*dir, "config.yml")
 	os.Remove(sock)
-	err := os.WriteFile(conf, []byte(fmt.Sprintf(`version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: %s
-http:
-  net: unix
-  addr: %s
-  secret: bench
-`, filepath.Join(*dir, "data"), sock)), 0o644)
+	err := os.WriteFile(conf, []byte(testregistry.ServeConfig(filepath.Join(*dir, "data"), sock)), 0o644)
 	if err != nil {
 		log.Fatal(err)
 	}

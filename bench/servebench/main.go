@@ -26,6 +26,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 func main() {
@@ -93,15 +95,7 @@ func startTargets(kind string, n int) ([]string, error) {
 			if err != nil {
 				return nil, err
 			}
-			go func() {
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					c.Close()
-				}
-			}()
+			go testnet.AcceptAndClose(ln)
 			out = append(out, "tcp://"+ln.Addr().String())
 		}
 	default:

@@ -13,9 +13,7 @@ import (
 // liveness connects to a unix socket. The second init container waits for
 // postgres:5432, whose pod starts later.
 func TestDistrolessProbe(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "distroless")
+	ns := clusterTest(t, "distroless")
 	apply(t, ns, "apiVersion: v1\nkind: Service\nmetadata: {name: postgres}\nspec: {selector: {app: postgres}, ports: [{port: 5432}]}\n")
 	apply(t, ns, example(t, "distroless-probe.yaml"))
 	const app = "app=distroless-app"
@@ -27,13 +25,7 @@ func TestDistrolessProbe(t *testing.T) {
 	}
 	waitLog(t, ns, p.Metadata.Name, "wait-for-db", 2*time.Minute, "target=tcp://postgres:5432")
 
-	apply(t, ns, `apiVersion: v1
-kind: Pod
-metadata: {name: postgres, labels: {app: postgres}}
-spec:
-  containers:
-  - {name: postgres, image: `+imageStandin+`, args: [listen, -addr, ":5432"], readinessProbe: {tcpSocket: {port: 5432}, periodSeconds: 1}}
-`)
+	apply(t, ns, standinListener("postgres", 5432))
 	p = waitPods(t, ns, app, 3*time.Minute, "Ready: the readiness probe found UP", all(1, (*pod).ready))[0]
 	name, ip := p.Metadata.Name, p.Status.PodIP
 

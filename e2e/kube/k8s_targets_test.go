@@ -35,9 +35,7 @@ func mustContain(t *testing.T, log string, want ...string) {
 // wait-for-job.yaml: the app starts once the migration Job completed; a
 // pod that starts after the Job is gone (its TTL) starts too.
 func TestWaitForJob(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "waitjob")
+	ns := clusterTest(t, "waitjob")
 	// The migration's own wait for a database: here, the API's Service.
 	apply(t, ns, example(t, "wait-for-job.yaml", "tcp://db:5432", "dns://kubernetes.default"))
 	waitJob(t, ns, "migrate", 4*time.Minute, "Complete")
@@ -69,9 +67,7 @@ func fresh(ps []*pod) []*pod {
 // wait-for-endpoints.yaml: web waits until the Service db has a ready
 // endpoint, which only a ready pod behind it gives.
 func TestWaitForEndpoints(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "waitsvc")
+	ns := clusterTest(t, "waitsvc")
 	apply(t, ns, example(t, "wait-for-endpoints.yaml", "replicas: 3", "replicas: 2"))
 	pods := waitPods(t, ns, "app=web", 4*time.Minute, "init containers running", all(2, func(p *pod) bool { return p.running("wait-for-db") }))
 	waitLog(t, ns, pods[0].Metadata.Name, "wait-for-db", 2*time.Minute, "0 ready endpoints, want 1")
@@ -98,9 +94,7 @@ spec:
 
 // wait-for-statefulset.yaml: the app waits for the StatefulSet's rollout.
 func TestWaitForStatefulSet(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "waitsts")
+	ns := clusterTest(t, "waitsts")
 	apply(t, ns, example(t, "wait-for-statefulset.yaml"))
 	log := readyLog(t, ns, "app=app", "wait-for-db", 1)
 	mustContain(t, log, "target=k8s://statefulset/db", "of 3 pods ready", "msg=ready target=k8s://statefulset/db")

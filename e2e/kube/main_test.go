@@ -178,3 +178,24 @@ func requireCluster(t *testing.T) {
 		t.Skip("SKIPPED: " + noKube)
 	}
 }
+
+// clusterTest starts a test on the cluster: skipped without one, run in
+// parallel, in a new namespace named after prefix, which it returns.
+func clusterTest(t *testing.T, prefix string) string {
+	t.Helper()
+	requireCluster(t)
+	t.Parallel()
+	return newNamespace(t, prefix)
+}
+
+// standinListener is a Pod of the stand-in listening on port, labelled
+// app: name and Ready once it listens.
+func standinListener(name string, port int) string {
+	return fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: %[1]s, labels: {app: %[1]s}}
+spec:
+  containers:
+  - {name: %[1]s, image: %[2]s, args: [listen, -addr, ":%[3]d"], readinessProbe: {tcpSocket: {port: %[3]d}, periodSeconds: 1}}
+`, name, imageStandin, port)
+}

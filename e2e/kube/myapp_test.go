@@ -10,9 +10,7 @@ import (
 // by their short names through the pod's search list; its log names the
 // one still missing, and why (NXDOMAIN), until it exists.
 func TestMyappPod(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "myapp")
+	ns := clusterTest(t, "myapp")
 	docs := documents(example(t, "myapp-pod.yaml"))
 	apply(t, ns, docs["Pod/myapp-pod"])
 

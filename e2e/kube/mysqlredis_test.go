@@ -17,9 +17,7 @@ const mysqlHost = "192.168.90.14"
 // host to answer), then for redis-standalone-svc to have an address; with no
 // such name after 100 s, initbox exits 124 with the last DNS error.
 func TestMysqlRedisWait(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "orders")
+	ns := clusterTest(t, "orders")
 	addHostAddress(t, mysqlHost)
 	// The host's MySQL port: a Service on the host address, whose pod
 	// starts later.

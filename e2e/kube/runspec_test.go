@@ -22,13 +22,7 @@ func TestRunSpec(t *testing.T) {
 	const app = "app=orders"
 	waitPods(t, ns, app, 3*time.Minute, "both replicas running the spec", all(2, func(p *pod) bool { return p.running("init") }))
 
-	apply(t, ns, `apiVersion: v1
-kind: Pod
-metadata: {name: mysql, labels: {app: mysql}}
-spec:
-  containers:
-  - {name: mysql, image: `+imageStandin+`, args: [listen, -addr, ":3306"], readinessProbe: {tcpSocket: {port: 3306}, periodSeconds: 1}}
-`)
+	apply(t, ns, standinListener("mysql", 3306))
 	apply(t, ns, "apiVersion: v1\nkind: Service\nmetadata: {name: redis-standalone-svc}\nspec: {ports: [{port: 6379}]}\n")
 	pods := waitPods(t, ns, app, 4*time.Minute, "both replicas Ready", all(2, (*pod).ready))
 	for _, p := range pods {

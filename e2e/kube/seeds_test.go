@@ -11,6 +11,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 // A seed is one of the busybox loops initbox replaces (DESIGN.md), with its
@@ -59,15 +61,7 @@ var seeds = []seed{
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { ln.Close() })
-			go func() {
-				for {
-					c, err := ln.Accept()
-					if err != nil {
-						return
-					}
-					c.Close()
-				}
-			}()
+			go testnet.AcceptAndClose(ln)
 		},
 	},
 

@@ -17,9 +17,7 @@ import (
 // checks of stand-ins that listen on the same ports, and catalog is a
 // stand-in serving files.
 func TestNativeSidecarFollowsDependencies(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "sidecar-deps")
+	ns := clusterTest(t, "sidecar-deps")
 	apply(t, ns, `apiVersion: v1
 kind: Secret
 metadata: {name: shop-db}
@@ -110,9 +108,7 @@ spec:
 // as the kubelet keeps it in the pod's status, says what initbox's log
 // said: which target was not ready and why.
 func TestTerminationMessage(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "termlog")
+	ns := clusterTest(t, "termlog")
 	apply(t, ns, `apiVersion: v1
 kind: Pod
 metadata: {name: waits, labels: {app: waits}}

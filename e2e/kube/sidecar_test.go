@@ -22,9 +22,7 @@ import (
 // The three are real servers on the node address, behind Services of the
 // example's names (an EndpointSlice each).
 func TestNativeSidecar(t *testing.T) {
-	requireCluster(t)
-	t.Parallel()
-	ns := newNamespace(t, "sidecar")
+	ns := clusterTest(t, "sidecar")
 	apply(t, ns, "apiVersion: v1\nkind: Secret\nmetadata: {name: shop-db}\nstringData: {password: s3cret}\n")
 	apply(t, ns, example(t, "native-sidecar.yaml"))
 	const app = "app=shop"

@@ -2,7 +2,6 @@ package kube
 
 import (
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
@@ -11,6 +10,8 @@ import (
 	"math/big"
 	"net"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testcert"
 )
 
 // authority is the suite's CA: the initbox image trusts it as its system
@@ -22,10 +23,6 @@ type authority struct {
 }
 
 func newAuthority() (*authority, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "initbox e2e kube CA"},
@@ -35,10 +32,7 @@ func newAuthority() (*authority, error) {
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return nil, err
-	}
+	der, key := testcert.Issue(tmpl, nil, nil)
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		return nil, err
@@ -49,10 +43,6 @@ func newAuthority() (*authority, error) {
 // serverCert issues a serving certificate for ip, signed by the authority
 // or, when not trusted, by a throwaway CA nobody trusts.
 func (a *authority) serverCert(ip net.IP, trusted bool) (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
 	parent, signer := a.cert, a.key
 	if !trusted {
 		other, err := newAuthority()
@@ -71,9 +61,6 @@ func (a *authority) serverCert(ip net.IP, trusted bool) (tls.Certificate, error)
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, &key.PublicKey, signer)
-	if err != nil {
-		return tls.Certificate{}, err
-	}
+	der, key := testcert.Issue(tmpl, parent, signer)
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
 }

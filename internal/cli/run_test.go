@@ -3,7 +3,6 @@ package cli
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/initbox/initbox/internal/testutil/filestate"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
@@ -44,7 +45,7 @@ func newCountingServer(t *testing.T, files map[string][]byte) *hitServer {
 		s.mu.Lock()
 		s.hits[r.URL.Path]++
 		s.mu.Unlock()
-		serveFiles(files)(w, r)
+		testfiles.Handler(files)(w, r)
 	}))
 	t.Cleanup(s.Close)
 	return s
@@ -61,15 +62,11 @@ func (s *hitServer) count(path string) int {
 // child process and the final exec.
 func TestRunEveryStepKind(t *testing.T) {
 	dir := t.TempDir()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { ln.Close() })
+	ln := testnet.Listen(t)
 	go testnet.AcceptAndClose(ln)
 	model := []byte("weights\n")
 	files := newCountingServer(t, map[string][]byte{"/healthz": []byte("ok"), "/model.bin": model})
-	writeTree(t, dir, map[string]string{"app.conf.tmpl": "db={{ .Env.DB_ADDR }} model={{ .m.size }}\n",
+	testfiles.Write(t, dir, map[string]string{"app.conf.tmpl": "db={{ .Env.DB_ADDR }} model={{ .m.size }}\n",
 		"m.json": `{"size": 8}`})
 	t.Setenv("DB_ADDR", ln.Addr().String())
 	spec := writeSpec(t, dir, `# yaml-language-server: $schema=../docs/run.schema.json
@@ -93,7 +90,7 @@ steps:
   - name: marker
     exec: {command: [/bin/sh, -c, 'echo "$1" > "$2"', sh, "${DB_ADDR:-none}", %[3]s/shared/marker]}
   - exec: [/bin/echo, started]
-`, files.URL, sha256Hex(model), dir)
+`, files.URL, testfiles.SHA256(model), dir)
 
 	code, argv, _, stderr := runInitbox(t, "run", spec)
 	if code != ExitOK {
@@ -126,18 +123,18 @@ func TestRunTwiceChangesNothing(t *testing.T) {
 	dir := t.TempDir()
 	data := []byte("data\n")
 	files := newCountingServer(t, map[string][]byte{"/a.bin": data, "/b.txt": []byte("b\n")})
-	writeTree(t, dir, map[string]string{"t.tmpl": "x={{ .Env.HOME }}\n"})
+	testfiles.Write(t, dir, map[string]string{"t.tmpl": "x={{ .Env.HOME }}\n"})
 	spec := writeSpec(t, dir, `steps:
   - fetch: {url: %[1]s/a.bin, sha256: %[2]s, output: %[3]s/out/a.bin}
   - fetch: {url: %[1]s/b.txt, output: %[3]s/out/b.txt}
   - render: {template: %[3]s/t.tmpl, output: %[3]s/out/t}
-`, files.URL, sha256Hex(data), dir)
+`, files.URL, testfiles.SHA256(data), dir)
 	if code, _, _, stderr := runInitbox(t, "run", spec); code != ExitOK {
 		t.Fatalf("first run: exit %d\n%s", code, stderr)
 	}
-	before := map[string]fileState{}
+	before := map[string]filestate.State{}
 	for _, f := range []string{"a.bin", "b.txt", "t"} {
-		before[f] = fileStateOf(t, filepath.Join(dir, "out", f))
+		before[f] = filestate.Of(t, filepath.Join(dir, "out", f))
 	}
 	hitsA := files.count("/a.bin")
 	code, _, _, stderr := runInitbox(t, "run", spec)
@@ -145,7 +142,7 @@ func TestRunTwiceChangesNothing(t *testing.T) {
 		t.Fatalf("second run: exit %d\n%s", code, stderr)
 	}
 	for f, s := range before {
-		if after := fileStateOf(t, filepath.Join(dir, "out", f)); after != s {
+		if after := filestate.Of(t, filepath.Join(dir, "out", f)); after != s {
 			t.Errorf("the second run changed %s: %+v, was %+v", f, after, s)
 		}
 	}
@@ -231,7 +228,7 @@ func TestRunStopsAtFirstFailure(t *testing.T) {
 			if tc.name == "deadline" {
 				deadline = "deadline: 300ms\n"
 			}
-			writeTree(t, dir, map[string]string{"t.tmpl": "x\n"})
+			testfiles.Write(t, dir, map[string]string{"t.tmpl": "x\n"})
 			spec := writeSpec(t, dir, deadline+"steps:\n  - "+tc.step+"\n  - render: {template: %[2]s/t.tmpl, output: %[2]s/out}\n", files.URL, dir)
 			code, argv, _, stderr := runInitbox(t, "run", spec, "--", "/bin/true")
 			if code != tc.code || argv != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/initbox/initbox/internal/spec"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 var update = flag.Bool("update", false, "rewrite docs/run.schema.json")
@@ -19,7 +20,7 @@ var update = flag.Bool("update", false, "rewrite docs/run.schema.json")
 func TestRunValidatesEverythingFirst(t *testing.T) {
 	dir := t.TempDir()
 	files := newCountingServer(t, map[string][]byte{"/a": []byte("a")})
-	writeTree(t, dir, map[string]string{"t.tmpl": "x\n"})
+	testfiles.Write(t, dir, map[string]string{"t.tmpl": "x\n"})
 	first := "steps:\n  - fetch: {url: " + files.URL + "/a, output: " + dir + "/a}\n"
 	for _, tc := range []struct{ name, steps, want string }{
 		{"unknown key", "  - name: config\n    render:\n      template: " + dir + "/t.tmpl\n      outptu: /x\n",
@@ -162,7 +163,7 @@ func readFile(t *testing.T, path string) string {
 // it reads the environment only where it says ${VAR}.
 func TestRunIgnoresInitboxVariables(t *testing.T) {
 	dir := t.TempDir()
-	writeTree(t, dir, map[string]string{"t.tmpl": "x\n"})
+	testfiles.Write(t, dir, map[string]string{"t.tmpl": "x\n"})
 	t.Setenv("INITBOX_OUTPUT", filepath.Join(dir, "elsewhere"))
 	t.Setenv("INITBOX_CHECK", "true")
 	t.Setenv("INITBOX_SPEC", writeSpec(t, dir, "steps:\n  - render: {template: %[1]s/t.tmpl, output: \"${OUT:-%[1]s/out}\"}\n", dir))

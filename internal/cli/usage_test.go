@@ -1,13 +1,24 @@
 package cli
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
 
 // TestUsageMessages checks what a newcomer's typos get: a suggestion, the
-// unit a duration lacks, "initbox" named once, and exit 2 every time.
+// unit a duration lacks, "initbox" named once, and exit 2 every time. A
+// k8s:// target that can never work, or credentials initbox cannot use,
+// stop there too, before any request.
 func TestUsageMessages(t *testing.T) {
+	dir := t.TempDir()
+	execConfig := filepath.Join(dir, "exec")
+	os.WriteFile(execConfig, []byte(`current-context: c
+contexts: [{name: c, context: {cluster: c, user: u}}]
+clusters: [{name: c, cluster: {server: "https://127.0.0.1:1"}}]
+users: [{name: u, user: {exec: {command: aws, apiVersion: client.authentication.k8s.io/v1}}}]
+`), 0o600)
 	tests := []struct {
 		name    string
 		env     map[string]string
@@ -32,6 +43,10 @@ func TestUsageMessages(t *testing.T) {
 		{"value missing at the end", nil, []string{"wait", "x:1", "--timeout"}, "--timeout needs a value", "not a target"},
 		{"host:port/path", nil, []string{"wait", "localhost:18080/healthz"}, `did you mean http://localhost:18080/healthz?`, ""},
 		{"host:port/path check", nil, []string{"check", "db:5432/ready?x=1"}, `did you mean http://db:5432/ready?x=1?`, ""},
+		{"k8s without a name", nil, []string{"wait", "--kubeconfig", execConfig, "k8s://job"}, "want k8s://[NAMESPACE/]KIND/NAME", ""},
+		{"k8s exec credentials", nil, []string{"wait", "--kubeconfig", execConfig, "k8s://job/migrate"}, "exec plugin are not supported", ""},
+		{"k8s no kubeconfig", nil, []string{"check", "--kubeconfig", filepath.Join(dir, "none"), "k8s://job/migrate"}, "none", ""},
+		{"k8s count without selector", nil, []string{"wait", "--kubeconfig", execConfig, "k8s://job/m?count=2"}, "count needs a selector", ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -27,14 +27,7 @@ func TestSpecsMatchSchema(t *testing.T) {
 	specs := map[string][]byte{}
 	manifests, _ := filepath.Glob("../*.yaml")
 	for _, file := range manifests {
-		b, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		objs, err := decode(b)
-		if err != nil {
-			t.Fatal(err)
-		}
+		objs := decodeFile(t, file)
 		for _, obj := range objs {
 			if cm, ok := obj.(*corev1.ConfigMap); ok {
 				for k, v := range cm.Data {

@@ -38,14 +38,7 @@ func TestManifests(t *testing.T) {
 	}
 	for _, file := range files {
 		t.Run(filepath.Base(file), func(t *testing.T) {
-			b, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatal(err)
-			}
-			objs, err := decode(b)
-			if err != nil {
-				t.Fatal(err)
-			}
+			objs := decodeFile(t, file)
 			pods := 0
 			for _, obj := range objs {
 				if spec := podSpec(obj); spec != nil {
@@ -91,6 +84,20 @@ var decoder = func() runtime.Decoder {
 
 // decode reads every document of a multi-document YAML file into its
 // typed object. Strict-mode findings come back as errors too.
+// decodeFile reads and decodes the manifests in file.
+func decodeFile(t *testing.T, file string) []runtime.Object {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := decode(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
 func decode(b []byte) ([]runtime.Object, error) {
 	r := yaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(b)))
 	var objs []runtime.Object

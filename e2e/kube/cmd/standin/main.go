@@ -28,6 +28,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"syscall"
+
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 func main() {
@@ -116,7 +118,7 @@ func distroless(args []string) {
 	if err != nil {
 		log.Fatal(err)
 	}
-	go acceptAndClose(ln)
+	go testnet.AcceptAndClose(ln)
 	var down atomic.Bool
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {
@@ -141,14 +143,4 @@ func distroless(args []string) {
 	})
 	log.Printf("serving /health on %s, admin socket %s", *addr, *admin)
 	log.Fatal(http.ListenAndServe(*addr, mux))
-}
-
-func acceptAndClose(ln net.Listener) {
-	for {
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		c.Close()
-	}
 }
