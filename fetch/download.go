@@ -141,6 +141,9 @@ func (t *target) transfer(ctx context.Context) error {
 		// Only bytes kept count as progress: a restart from zero loses them,
 		// and a server that always cuts early must meet a growing pause,
 		// not a retry every RetryWaitMin.
+		// Kept for the message if the deadline then ends a request that
+		// had not begun to answer: the cut is what the user should see.
+		t.lastReason = cut.err.Error()
 		if t.afterCut(cut) && t.size() > before {
 			fails = 0
 		}

@@ -185,3 +185,24 @@ func TestRestartsFromZeroBackOff(t *testing.T) {
 		t.Errorf("%d requests in 1 s: the pause between restarts did not grow", n)
 	}
 }
+
+// A body cut off, then a request that gets no answer before the deadline:
+// the message names the cut, the last thing the server did, not only the
+// deadline (under load the last attempt may not have begun to answer).
+func TestDeadlineAfterCutNamesTheCut(t *testing.T) {
+	data := randomData(t, 64<<10)
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			cut(t, w, data, 1000, "") // no validator: the next request starts over
+			return
+		}
+		<-r.Context().Done() // no answer at all
+	})
+	f, _ := newTestFetcher(t, Options{})
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	res := f.Fetch(ctx, Job{URL: srv.URL + "/data.bin", Dest: filepath.Join(t.TempDir(), "data.bin")})
+	if res.Err == nil || !errors.Is(res.Err, context.DeadlineExceeded) || !strings.Contains(res.Err.Error(), "last:") {
+		t.Fatalf("got %v, want the deadline with the cut as the last reason", res.Err)
+	}
+}
