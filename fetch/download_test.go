@@ -186,10 +186,16 @@ func TestResumeAcrossRuns(t *testing.T) {
 	f, _ := newTestFetcher(t, Options{})
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
-		for !stop.Load() {
+		// Cancel once the whole first MiB is in the partial file: a fixed
+		// pause after the server sent it may come before a loaded machine
+		// has written it.
+		part := hiddenName(dest, partialSuffix)
+		for give := time.Now().Add(30 * time.Second); time.Now().Before(give); {
+			if fi, err := os.Stat(part); stop.Load() && err == nil && fi.Size() >= 1<<20 {
+				break
+			}
 			time.Sleep(time.Millisecond)
 		}
-		time.Sleep(50 * time.Millisecond)
 		cancel()
 	}()
 	if res := f.Fetch(ctx, Job{URL: srv.URL + "/data.bin", Dest: dest}); !errors.Is(res.Err, context.Canceled) {
