@@ -129,7 +129,7 @@ func gunzipFile(ctx context.Context, f *os.File, dest string, mode os.FileMode, 
 		_, err := w.Write(b)
 		return err
 	}
-	if _, err := pump(ctx, zr, nil, []stage{write}, nil); err != nil {
+	if _, err := pump(ctx, zr, []stage{write}, nil); err != nil {
 		return err
 	}
 	return out.Commit()

@@ -47,7 +47,7 @@ func (t *target) copyLocal(ctx context.Context) (Result, error) {
 	t.dig = newDigests(t.want.SHA512 != nil)
 	t.job.Progress.setDest(t.dest)
 	t.job.Progress.setTotal(fi.Size())
-	n, err := t.dig.copy(ctx, src, newWriteBehind(f.File, 0), t.job.Progress.add)
+	n, err := pump(ctx, src, t.dig.stages(newWriteBehind(f.File, 0)), t.job.Progress.add)
 	t.part.size = n
 	if err != nil {
 		t.part.discard()

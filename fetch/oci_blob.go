@@ -153,7 +153,7 @@ func (r *registry) streamBlob(ctx, actx context.Context, cancel context.CancelCa
 	w := &watchdog{r: body, stall: stall, left: d.Size - p.size}
 	w.timer = time.AfterFunc(stall, func() { cancel(errStalled) })
 	defer w.timer.Stop()
-	n, err := dig.copy(actx, w, newWriteBehind(p.file.File, p.size), prog.add)
+	n, err := pump(actx, w, dig.stages(newWriteBehind(p.file.File, p.size)), prog.add)
 	p.size += n
 	switch {
 	case errors.Is(err, errTooBig):

@@ -18,29 +18,23 @@ import (
 // them in flight per file: 4 MiB of buffers bound the memory a download
 // uses whatever its size. 512 KiB measured best over loopback (1 GiB, two
 // cores): few system calls and hand-offs; 1 MiB chunks were up to a third
-// slower.
+// slower, and 16 chunks of 512 KiB no faster than 8.
 const (
 	chunkSize = 512 << 10
 	chunks    = 8
 )
 
-// stage consumes each chunk of a stream, in order.
+// stage consumes each chunk of a stream, in order, in a goroutine of its
+// own: writing the file and hashing run beside the network read, so
+// verification costs no wall time as long as a second core is free.
 type stage func([]byte) error
 
-// pump reads src in chunks and passes every chunk to sink (if not nil) in
-// the reading goroutine, then through the stages in order, each in a
-// goroutine of its own. It returns the number of bytes read, all of which
-// went through sink and every stage unless one failed. A read error is
-// returned after the bytes read before it have gone through sink and the
-// stages, so a caller can resume right after them; an error of sink or a
-// stage stops the copy and wins.
-//
-// Writing the file is the sink and hashing the stages: the reader reads
-// and writes as curl does, one system call after the other, and the
-// hashing runs beside it on the other core, so verification costs no wall
-// time as long as a second core is free. Writing in the hasher's goroutine
-// instead made it the slower of the two: 10% slower over loopback.
-func pump(ctx context.Context, src io.Reader, sink stage, stages []stage, onRead func(int)) (int64, error) {
+// pump reads src in chunks and passes every chunk through the stages in
+// order. It returns the number of bytes read, all of which went through
+// every stage unless a stage failed. A read error is returned after the
+// bytes read before it have gone through the stages, so a caller can resume
+// right after them; a stage error stops the copy and wins.
+func pump(ctx context.Context, src io.Reader, stages []stage, onRead func(int)) (int64, error) {
 	p := newPipeline(stages)
 	var total int64
 	var readErr error
@@ -51,16 +45,16 @@ func pump(ctx context.Context, src io.Reader, sink stage, stages []stage, onRead
 		}
 		b := p.buffer()
 		n, err := fill(src, b)
-		total += int64(n)
-		if n > 0 && onRead != nil {
-			onRead(n)
+		if n > 0 {
+			total += int64(n)
+			if onRead != nil {
+				onRead(n)
+			}
+			p.in <- b[:n]
+		} else {
+			p.free <- b
 		}
 		readErr = err
-		if n == 0 {
-			p.free <- b
-		} else if err := p.send(sink, b[:n]); err != nil {
-			return total, err
-		}
 	}
 	if err := p.close(); err != nil {
 		return total, err
@@ -69,19 +63,6 @@ func pump(ctx context.Context, src io.Reader, sink stage, stages []stage, onRead
 		readErr = nil
 	}
 	return total, readErr
-}
-
-// send passes b through sink and on to the stages; if sink fails, it
-// stops the stages and returns sink's error.
-func (p *pipeline) send(sink stage, b []byte) error {
-	if sink != nil {
-		if err := sink(b); err != nil {
-			p.close()
-			return err
-		}
-	}
-	p.in <- b
-	return nil
 }
 
 // fill reads until b is full or src fails, and returns src's error as it
@@ -194,24 +175,32 @@ func (d *digests) reset() {
 	d.n = 0
 }
 
-// copy writes src to w in the reading goroutine and hashes it in
-// goroutines of their own (see pump): SHA-256, and SHA-512 if wanted.
-func (d *digests) copy(ctx context.Context, src io.Reader, w io.Writer, onRead func(int)) (int64, error) {
+// stages returns the stages that write each chunk to w and hash it, each
+// in a goroutine of its own: the reader only reads, a second goroutine
+// writes, a third computes SHA-256 and, if wanted, a fourth SHA-512. The
+// runtime moves them between the cores as each waits for the kernel or
+// for the next chunk, so no core idles while the other has work queued.
+// On two cores, over loopback (1 GiB to tmpfs, interleaved runs of 9-11
+// on a loaded machine, wall time against curl -o) this split measured
+// 0.88-0.94x; writing and SHA-256 in one goroutine beside the reader
+// 1.18-1.21x, since that goroutine set the pace; the reader writing each
+// chunk itself, as curl does, with the hashing beside it, 0.88-1.04x.
+func (d *digests) stages(w io.Writer) []stage {
 	write := func(b []byte) error {
 		if _, err := w.Write(b); err != nil {
 			return &writeError{err}
 		}
 		return nil
 	}
-	hash := []stage{func(b []byte) error {
+	hash := func(b []byte) error {
 		d.sha256.Write(b)
 		d.n += int64(len(b))
 		return nil
-	}}
-	if d.sha512 != nil {
-		hash = append(hash, func(b []byte) error { d.sha512.Write(b); return nil })
 	}
-	return pump(ctx, src, write, hash, onRead)
+	if d.sha512 == nil {
+		return []stage{write, hash}
+	}
+	return []stage{write, hash, func(b []byte) error { d.sha512.Write(b); return nil }}
 }
 
 // hashFrom hashes what r holds, in this goroutine. From the page cache,

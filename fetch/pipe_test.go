@@ -13,19 +13,18 @@ import (
 
 func TestPumpPassesEveryByteThroughEveryStage(t *testing.T) {
 	data := randomData(t, 2*chunks*chunkSize+123) // more chunks than buffers
-	var sunk, first, second bytes.Buffer
-	sink := func(b []byte) error { sunk.Write(b); return nil }
+	var first, second bytes.Buffer
 	stages := []stage{
 		func(b []byte) error { first.Write(b); return nil },
 		func(b []byte) error { second.Write(b); return nil },
 	}
 	reads := 0
-	n, err := pump(t.Context(), iotest.HalfReader(bytes.NewReader(data)), sink, stages, func(int) { reads++ })
+	n, err := pump(t.Context(), iotest.HalfReader(bytes.NewReader(data)), stages, func(int) { reads++ })
 	if err != nil || n != int64(len(data)) {
 		t.Fatalf("pump: %d, %v; want %d, nil", n, err, len(data))
 	}
-	if !bytes.Equal(sunk.Bytes(), data) || !bytes.Equal(first.Bytes(), data) || !bytes.Equal(second.Bytes(), data) {
-		t.Error("the sink or a stage saw other bytes than were read")
+	if !bytes.Equal(first.Bytes(), data) || !bytes.Equal(second.Bytes(), data) {
+		t.Error("a stage saw other bytes than were read")
 	}
 	if want := 2*chunks + 1; reads != want {
 		t.Errorf("%d chunks, want %d: small reads are gathered into full ones", reads, want)
@@ -37,7 +36,7 @@ func TestPumpReportsReadErrorAfterTheBytesBeforeIt(t *testing.T) {
 	cutErr := errors.New("connection reset")
 	src := io.MultiReader(bytes.NewReader(data), iotest.ErrReader(cutErr))
 	var got bytes.Buffer
-	n, err := pump(t.Context(), src, nil, []stage{func(b []byte) error { got.Write(b); return nil }}, nil)
+	n, err := pump(t.Context(), src, []stage{func(b []byte) error { got.Write(b); return nil }}, nil)
 	if !errors.Is(err, cutErr) || n != 1000 || !bytes.Equal(got.Bytes(), data) {
 		t.Errorf("got %d bytes, %v; want all 1000 bytes written, then the error", n, err)
 	}
@@ -47,7 +46,7 @@ func TestPumpStopsOnStageError(t *testing.T) {
 	diskFull := errors.New("no space left on device")
 	calls := 0
 	stages := []stage{func([]byte) error { calls++; return diskFull }}
-	_, err := pump(t.Context(), bytes.NewReader(make([]byte, 50*chunkSize)), nil, stages, nil)
+	_, err := pump(t.Context(), bytes.NewReader(make([]byte, 50*chunkSize)), stages, nil)
 	if !errors.Is(err, diskFull) {
 		t.Fatalf("got %v, want the stage's error", err)
 	}
@@ -56,24 +55,10 @@ func TestPumpStopsOnStageError(t *testing.T) {
 	}
 }
 
-func TestPumpStopsOnSinkError(t *testing.T) {
-	diskFull := errors.New("no space left on device")
-	calls, staged := 0, 0
-	sink := func([]byte) error { calls++; return diskFull }
-	stages := []stage{func(b []byte) error { staged += len(b); return nil }}
-	_, err := pump(t.Context(), bytes.NewReader(make([]byte, 50*chunkSize)), sink, stages, nil)
-	if !errors.Is(err, diskFull) {
-		t.Fatalf("got %v, want the sink's error", err)
-	}
-	if calls != 1 || staged != 0 {
-		t.Errorf("sink called %d times, stages given %d bytes; want 1 call and no bytes past the failure", calls, staged)
-	}
-}
-
 func TestPumpStopsWhenCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cancel()
-	_, err := pump(ctx, bytes.NewReader(make([]byte, 10)), nil, []stage{func([]byte) error { return nil }}, nil)
+	_, err := pump(ctx, bytes.NewReader(make([]byte, 10)), []stage{func([]byte) error { return nil }}, nil)
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("got %v, want cancelled", err)
 	}

@@ -21,7 +21,7 @@ func (t *target) stream(ctx, actx context.Context, cancel context.CancelCauseFun
 	}
 	w.timer = time.AfterFunc(w.stall, func() { cancel(errStalled) })
 	defer w.timer.Stop()
-	n, err := t.dig.copy(actx, w, newWriteBehind(t.part.file.File, t.part.size), t.job.Progress.add)
+	n, err := pump(actx, w, t.dig.stages(newWriteBehind(t.part.file.File, t.part.size)), t.job.Progress.add)
 	t.part.size += n
 	switch {
 	case err == nil:
