@@ -180,11 +180,13 @@ func (d *digests) reset() {
 // writes, a third computes SHA-256 and, if wanted, a fourth SHA-512. The
 // runtime moves them between the cores as each waits for the kernel or
 // for the next chunk, so no core idles while the other has work queued.
-// On two cores, over loopback (1 GiB to tmpfs, interleaved runs of 9-11
-// on a loaded machine, wall time against curl -o) this split measured
-// 0.88-0.94x; writing and SHA-256 in one goroutine beside the reader
-// 1.18-1.21x, since that goroutine set the pace; the reader writing each
-// chunk itself, as curl does, with the hashing beside it, 0.88-1.04x.
+// On two cores, over loopback (1 GiB to tmpfs, seven interleaved series
+// of 5-11 runs on a loaded machine, median wall time against curl -o)
+// this split measured 0.86-0.97x, and 1.02x in one bench/fetch.sh run;
+// writing and SHA-256 in one goroutine beside the reader 1.00-1.29x, as
+// that goroutine set the pace; the reader writing each chunk itself, as
+// curl does, with the hashing beside it, 0.88-1.04x. On ext4 it also
+// took 0.9 s less CPU per GiB than writing and hashing in one goroutine.
 func (d *digests) stages(w io.Writer) []stage {
 	write := func(b []byte) error {
 		if _, err := w.Write(b); err != nil {
