@@ -55,7 +55,7 @@ synced() { sync; measure "$@"; }
 t_ib=() r_ib=() t_oras=() r_oras=() t_re=() t_dig=() t_oras_re=()
 for _ in $(seq "$runs"); do
   rm -rf "$out/dst" && mkdir -p "$out/dst"
-  read -r t r < <(synced "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
+  read -r t r _ < <(synced "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
   t_ib+=("$t") r_ib+=("$r")
   before=$(requests)
   read -r t _ < <(synced "$bin" -q fetch --plain-http -o "$out/dst/ib" "oci://$addr/bench/big:1")
@@ -66,7 +66,7 @@ for _ in $(seq "$runs"); do
   t_dig+=("$t")
   re_digest=$(( $(requests) - before ))
   rm -rf "$out/dst" && mkdir -p "$out/dst"
-  read -r t r < <(synced "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
+  read -r t r _ < <(synced "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
   t_oras+=("$t") r_oras+=("$r")
   before=$(requests)
   read -r t _ < <(synced "$oras" pull --plain-http -o "$out/dst/oras" "$addr/bench/big:1")
