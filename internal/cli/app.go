@@ -40,6 +40,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*env, in
 	e.rec = termlog.NewRecorder(slog.DiscardHandler) // until the flags say more
 	e.log = slog.New(e.rec)
 	app := newApp(e)
+	helpOfOneCommand(app, args)
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	code := exitCode(err)
 	if code != ExitOK {
@@ -109,6 +110,35 @@ func newApp(e *env) *cli.App {
 	}
 	return app
 }
+
+// helpOfOneCommand takes the help headings (categories) off the flags of
+// every command but the one args names. urfave/cli's App.Setup writes
+// out the help line of each flag under a heading, for every command, the
+// largest part of the start-up of "initbox version" and of a healthcheck;
+// a run shows the help of its own command only. help and completion,
+// which may show any command, keep them all, as does a command line
+// that names no known command.
+func helpOfOneCommand(app *cli.App, args []string) {
+	i := commandWord(app, args)
+	if i == len(args) {
+		return
+	}
+	run := app.Command(args[i])
+	if run == nil || slices.Contains(showOtherCommands, run.Name) {
+		return
+	}
+	for _, c := range app.Commands {
+		if c == run {
+			continue
+		}
+		for _, f := range c.Flags {
+			*fieldsOf(f).category = ""
+		}
+	}
+}
+
+// showOtherCommands are the commands that print other commands' flags.
+var showOtherCommands = []string{"help", "completion"}
 
 // action runs a command's function with what it may touch of the process.
 func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {

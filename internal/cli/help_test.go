@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,6 +52,22 @@ func TestBareInitbox(t *testing.T) {
 	for _, want := range []string{"USAGE:", "COMMANDS:", "missing command"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not show %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestCommandHelpWhole: "initbox COMMAND --help" takes the help headings
+// off the other commands' flags (see helpOfOneCommand), not off its own:
+// it shows what "initbox help COMMAND" shows.
+func TestCommandHelpWhole(t *testing.T) {
+	for _, cmd := range newApp(&env{}).Commands {
+		if cmd.Hidden || slices.Contains(showOtherCommands, cmd.Name) {
+			continue
+		}
+		_, _, want, _ := runInitbox(t, "help", cmd.Name)
+		code, _, got, stderr := runInitbox(t, cmd.Name, "--help")
+		if code != ExitOK || got != want {
+			t.Errorf("initbox %s --help: exit %d, stderr %q, stdout:\n%s\nwant exit 0 and:\n%s", cmd.Name, code, stderr, got, want)
 		}
 	}
 }
