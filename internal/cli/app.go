@@ -40,7 +40,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (*env, in
 	e.rec = termlog.NewRecorder(slog.DiscardHandler) // until the flags say more
 	e.log = slog.New(e.rec)
 	app := newApp(e)
-	helpOfOneCommand(app, args)
 	err := app.RunContext(ctx, reorderArgs(app, args))
 	code := exitCode(err)
 	if code != ExitOK {
@@ -97,43 +96,50 @@ func newApp(e *env) *cli.App {
 		Action: e.rootAction,
 	}
 	for _, build := range commands {
-		cmd := build(e)
-		app.Commands = append(app.Commands, cmd)
+		app.Commands = append(app.Commands, build(e))
+	}
+	run := commandToRun(app, e.args)
+	for _, cmd := range app.Commands {
 		cmd.OnUsageError = onUsageError
+		cmd.Before = e.setupLog
+		loadRootsBefore(cmd)
+		if run != nil && cmd != run {
+			noHelpHeadings(cmd)
+			continue
+		}
 		if !slices.Contains(envFreeCommands, cmd.Name) {
 			cmd.Flags = withEnv(cmd.Flags)
 		}
 		// The global flags work after the command too: "initbox wait -q".
 		cmd.Flags = append(cmd.Flags, withEnv(globalFlags())...)
-		cmd.Before = e.setupLog
-		loadRootsBefore(cmd)
 	}
 	return app
 }
 
-// helpOfOneCommand takes the help headings (categories) off the flags of
-// every command but the one args names. urfave/cli's App.Setup writes
-// out the help line of each flag under a heading, for every command, the
-// largest part of the start-up of "initbox version" and of a healthcheck;
-// a run shows the help of its own command only. help and completion,
-// which may show any command, keep them all, as does a command line
-// that names no known command.
-func helpOfOneCommand(app *cli.App, args []string) {
+// commandToRun returns the command that args run, when it is the only one
+// whose flags the run can parse or show, else nil. Only that one gets its
+// environment variables and the global flags, and the others lose their
+// flags' help headings: urfave/cli's App.Setup writes out the help line
+// of every flag that has a heading, of every command, which with the rest
+// of the set-up was most of the start-up of "initbox version" and of a
+// healthcheck. help and completion, which may show any command, and a
+// command line that names no known command, have them all.
+func commandToRun(app *cli.App, args []string) *cli.Command {
 	i := commandWord(app, args)
-	if i == len(args) {
-		return
+	if i >= len(args) {
+		return nil
 	}
 	run := app.Command(args[i])
 	if run == nil || slices.Contains(showOtherCommands, run.Name) {
-		return
+		return nil
 	}
-	for _, c := range app.Commands {
-		if c == run {
-			continue
-		}
-		for _, f := range c.Flags {
-			*fieldsOf(f).category = ""
-		}
+	return run
+}
+
+// noHelpHeadings takes the help headings (categories) off cmd's flags.
+func noHelpHeadings(cmd *cli.Command) {
+	for _, f := range cmd.Flags {
+		*fieldsOf(f).category = ""
 	}
 }
 

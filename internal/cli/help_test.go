@@ -57,7 +57,7 @@ func TestBareInitbox(t *testing.T) {
 }
 
 // TestCommandHelpWhole: "initbox COMMAND --help" takes the help headings
-// off the other commands' flags (see helpOfOneCommand), not off its own:
+// off the other commands' flags (see commandToRun), not off its own:
 // it shows what "initbox help COMMAND" shows.
 func TestCommandHelpWhole(t *testing.T) {
 	for _, cmd := range newApp(&env{}).Commands {
