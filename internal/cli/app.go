@@ -98,14 +98,18 @@ func newApp(e *env) *cli.App {
 	for _, build := range commands {
 		app.Commands = append(app.Commands, build(e))
 	}
-	run := commandToRun(app, e.args)
+	run, help := commandToRun(app, e.args), asksHelp(e.args)
 	for _, cmd := range app.Commands {
 		cmd.OnUsageError = onUsageError
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
-		if run != nil && cmd != run {
+		switch {
+		case run == nil:
+		case cmd != run:
 			noHelpHeadings(cmd)
 			continue
+		case !help:
+			noHelpHeadings(cmd)
 		}
 		if !slices.Contains(envFreeCommands, cmd.Name) {
 			cmd.Flags = withEnv(cmd.Flags)
@@ -119,11 +123,12 @@ func newApp(e *env) *cli.App {
 // commandToRun returns the command that args run, when it is the only one
 // whose flags the run can parse or show, else nil. Only that one gets its
 // environment variables and the global flags, and the others lose their
-// flags' help headings: urfave/cli's App.Setup writes out the help line
-// of every flag that has a heading, of every command, which with the rest
-// of the set-up was most of the start-up of "initbox version" and of a
-// healthcheck. help and completion, which may show any command, and a
-// command line that names no known command, have them all.
+// flags' help headings, as does that one unless args ask for help:
+// urfave/cli's App.Setup writes out the help line of every flag that has
+// a heading, of every command, which with the rest of the set-up was most
+// of the start-up of "initbox version" and of a healthcheck. help and
+// completion, which may show any command, and a command line that names
+// no known command, have them all.
 func commandToRun(app *cli.App, args []string) *cli.Command {
 	i := commandWord(app, args)
 	if i >= len(args) {
@@ -134,6 +139,16 @@ func commandToRun(app *cli.App, args []string) *cli.Command {
 		return nil
 	}
 	return run
+}
+
+// asksHelp reports whether a word of args may be a help flag: -h, --help,
+// -help, --help=true. A value that looks like one counts too: keeping
+// the headings is never wrong, only slower.
+func asksHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(w string) bool {
+		name, _, _ := strings.Cut(strings.TrimLeft(w, "-"), "=")
+		return isOption(w) && (name == "help" || name == "h")
+	})
 }
 
 // noHelpHeadings takes the help headings (categories) off cmd's flags.

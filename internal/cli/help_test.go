@@ -56,18 +56,21 @@ func TestBareInitbox(t *testing.T) {
 	}
 }
 
-// TestCommandHelpWhole: "initbox COMMAND --help" takes the help headings
-// off the other commands' flags (see commandToRun), not off its own:
-// it shows what "initbox help COMMAND" shows.
+// TestCommandHelpWhole: a run takes the help headings off the flags of
+// the commands whose help it does not show (see commandToRun), not off
+// the one it shows: "initbox COMMAND --help" shows what "initbox help
+// COMMAND" shows, whichever way the help flag is written.
 func TestCommandHelpWhole(t *testing.T) {
 	for _, cmd := range newApp(&env{}).Commands {
 		if cmd.Hidden || slices.Contains(showOtherCommands, cmd.Name) {
 			continue
 		}
 		_, _, want, _ := runInitbox(t, "help", cmd.Name)
-		code, _, got, stderr := runInitbox(t, cmd.Name, "--help")
-		if code != ExitOK || got != want {
-			t.Errorf("initbox %s --help: exit %d, stderr %q, stdout:\n%s\nwant exit 0 and:\n%s", cmd.Name, code, stderr, got, want)
+		for _, args := range [][]string{{cmd.Name, "--help"}, {cmd.Name, "-h"}, {cmd.Name, "-help"}, {cmd.Name, "--help=true"}, {"-h", cmd.Name}} {
+			code, _, got, stderr := runInitbox(t, args...)
+			if code != ExitOK || got != want {
+				t.Errorf("initbox %s: exit %d, stderr %q, stdout:\n%s\nwant exit 0 and:\n%s", strings.Join(args, " "), code, stderr, got, want)
+			}
 		}
 	}
 }
