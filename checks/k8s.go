@@ -4,10 +4,11 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 // Kube waits for Kubernetes objects: k8s://[NAMESPACE/]KIND/NAME or, with
@@ -35,8 +36,8 @@ type Kube struct {
 type kubeWant struct{ resource, version, group string }
 
 var (
-	k8sName    = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
-	apiVersion = regexp.MustCompile(`^v[0-9]+((alpha|beta)[0-9]+)?$`)
+	k8sName    = lazy.Regexp(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
+	apiVersion = lazy.Regexp(`^v[0-9]+((alpha|beta)[0-9]+)?$`)
 )
 
 func newKube(target, rest string, o KubeOptions) (*Kube, error) {
@@ -80,7 +81,7 @@ func (k *Kube) parsePath(path string) error {
 	case want:
 	case want + 1:
 		k.namespace, parts = parts[0], parts[1:]
-		if !k8sName.MatchString(k.namespace) {
+		if !k8sName().MatchString(k.namespace) {
 			return fmt.Errorf("namespace %q is not a valid name", k.namespace)
 		}
 	default:
@@ -91,7 +92,7 @@ func (k *Kube) parsePath(path string) error {
 	}
 	if want == 2 {
 		k.name = parts[1]
-		if !k8sName.MatchString(k.name) {
+		if !k8sName().MatchString(k.name) {
 			return fmt.Errorf("name %q is not a valid object name", k.name)
 		}
 	}
@@ -110,7 +111,7 @@ func (k *Kube) parseKind(kind string) error {
 		return nil
 	}
 	resource, group, _ := strings.Cut(kind, ".")
-	if v, g, ok := strings.Cut(group, "."); ok && apiVersion.MatchString(v) {
+	if v, g, ok := strings.Cut(group, "."); ok && apiVersion().MatchString(v) {
 		k.want = kubeWant{resource: resource, version: v, group: g}
 	} else {
 		k.want = kubeWant{resource: resource, group: group}

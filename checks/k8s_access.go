@@ -3,8 +3,9 @@ package checks
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 // KubeAccessError is a request the API server refused: who may not do
@@ -42,7 +43,7 @@ func (e *KubeAccessError) qualified() string {
 	return e.Resource + "." + e.Group
 }
 
-var forbiddenUser = regexp.MustCompile(`User "([^"]*)"`)
+var forbiddenUser = lazy.Regexp(`User "([^"]*)"`)
 
 // explain turns a refusal into a *KubeAccessError and a 404 for the
 // collection into a *NotServedError; other errors pass unchanged.
@@ -61,7 +62,7 @@ func (k *Kube) explain(err error, verb string, r kubeResource) error {
 		if r.namespaced || r.resource == "" {
 			e.Namespace = k.namespace
 		}
-		if m := forbiddenUser.FindStringSubmatch(ae.Message); m != nil {
+		if m := forbiddenUser().FindStringSubmatch(ae.Message); m != nil {
 			e.User = m[1]
 		}
 		return e

@@ -91,7 +91,7 @@ func (p *pulling) selectFiles(m *ociManifest) ([]artifactFile, error) {
 		if err != nil || strings.HasPrefix(filepath.Base(name), ".") {
 			return nil, &ManifestError{Ref: ref, Reason: fmt.Sprintf("layer title %q is not a safe file name", truncate(title, 100))}
 		}
-		if !digestRe.MatchString(d.Digest) || d.Size < 0 {
+		if !digestRe().MatchString(d.Digest) || d.Size < 0 {
 			return nil, &ManifestError{Ref: ref, Reason: fmt.Sprintf("layer %q has no sha256 digest", truncate(title, 100))}
 		}
 		a := artifactFile{desc: d, name: name, out: name}

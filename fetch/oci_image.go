@@ -119,7 +119,7 @@ func (p *pulling) layers(ctx context.Context, m *ociManifest, cache string) ([]s
 	var todo []descriptor
 	var at []int
 	for i, d := range m.Layers {
-		if !digestRe.MatchString(d.Digest) || d.Size < 0 {
+		if !digestRe().MatchString(d.Digest) || d.Size < 0 {
 			return nil, &ManifestError{Ref: p.r.ref.String(), Reason: fmt.Sprintf("layer %d has no sha256 digest", i+1)}
 		}
 		files[i] = filepath.Join(cache, strings.Replace(d.Digest, ":", "-", 1))

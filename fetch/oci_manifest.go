@@ -137,7 +137,7 @@ func (r *registry) resolve(ctx context.Context) (string, error) {
 	}
 	resp.Body.Close()
 	switch d := resp.Header.Get("Docker-Content-Digest"); {
-	case resp.StatusCode == http.StatusOK && digestRe.MatchString(d):
+	case resp.StatusCode == http.StatusOK && digestRe().MatchString(d):
 		return d, nil
 	case resp.StatusCode == http.StatusOK:
 		// No digest in the answer: the GET by tag computes it.
@@ -195,11 +195,11 @@ func isIndex(ref OCIRef, mt string) (bool, error) {
 // without a platform (an artifact's index) gives that entry.
 func choose(ref OCIRef, entries []descriptor, p Platform) (descriptor, error) {
 	for _, d := range entries {
-		if p.matches(d.Platform) && digestRe.MatchString(d.Digest) {
+		if p.matches(d.Platform) && digestRe().MatchString(d.Digest) {
 			return d, nil
 		}
 	}
-	if len(entries) == 1 && entries[0].Platform == nil && digestRe.MatchString(entries[0].Digest) {
+	if len(entries) == 1 && entries[0].Platform == nil && digestRe().MatchString(entries[0].Digest) {
 		return entries[0], nil
 	}
 	var have []string

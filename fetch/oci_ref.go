@@ -2,8 +2,9 @@ package fetch
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 // OCIScheme is the URL scheme of references to OCI registries:
@@ -22,10 +23,10 @@ type OCIRef struct {
 // and of OCI digests, restricted to sha256: the only algorithm registries
 // use, and the one initbox verifies.
 var (
-	repoRe   = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
-	tagRe    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
-	digestRe = regexp.MustCompile(`^sha256:[a-f0-9]{64}$`)
-	hostRe   = regexp.MustCompile(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
+	repoRe   = lazy.Regexp(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*)*$`)
+	tagRe    = lazy.Regexp(`^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$`)
+	digestRe = lazy.Regexp(`^sha256:[a-f0-9]{64}$`)
+	hostRe   = lazy.Regexp(`^(?:[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(?::[0-9]{1,5})?$`)
 )
 
 // ParseOCIRef parses "oci://REGISTRY/REPO[:TAG][@sha256:DIGEST]". Without
@@ -42,20 +43,20 @@ func ParseOCIRef(s string) (OCIRef, error) {
 	if strings.Contains(host, "@") { // not quoted: it holds a password
 		return OCIRef{}, fmt.Errorf("credentials in the reference: give them in a Docker config file instead")
 	}
-	if !hostRe.MatchString(host) {
+	if !hostRe().MatchString(host) {
 		return OCIRef{}, fmt.Errorf("bad registry %q: want HOST[:PORT]", host)
 	}
 	r := OCIRef{Registry: host}
-	if path, r.Digest, ok = strings.Cut(path, "@"); ok && !digestRe.MatchString(r.Digest) {
+	if path, r.Digest, ok = strings.Cut(path, "@"); ok && !digestRe().MatchString(r.Digest) {
 		return OCIRef{}, fmt.Errorf("bad digest %q: want sha256: and 64 lowercase hex digits", r.Digest)
 	}
 	if i := strings.LastIndexByte(path, ':'); i > strings.LastIndexByte(path, '/') {
 		path, r.Tag = path[:i], path[i+1:]
-		if !tagRe.MatchString(r.Tag) {
+		if !tagRe().MatchString(r.Tag) {
 			return OCIRef{}, fmt.Errorf("bad tag %q: want letters, digits, _ . - (at most 128)", r.Tag)
 		}
 	}
-	if !repoRe.MatchString(path) {
+	if !repoRe().MatchString(path) {
 		return OCIRef{}, fmt.Errorf("bad repository %q: want lowercase path components such as team/app", path)
 	}
 	r.Repo = path

@@ -3,9 +3,10 @@ package render
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 // Problem is one thing wrong in a template: a missing value, a failed
@@ -73,12 +74,12 @@ func plural(n int, s string) string {
 // execErrRE picks apart text/template's execution errors,
 // `template: NAME:LINE:COL: executing "NAME" at <CONTEXT>: MESSAGE`, to
 // drop the context: after the rewrite it shows internal calls.
-var execErrRE = regexp.MustCompile(`^template: (.*?:\d+(?::\d+)?): executing "[^"]*" at <.*?>: (.*)$`)
+var execErrRE = lazy.Regexp(`^template: (.*?:\d+(?::\d+)?): executing "[^"]*" at <.*?>: (.*)$`)
 
 // problemOf turns an error from parsing or executing into a Problem.
 func problemOf(name string, err error) Problem {
 	msg := err.Error()
-	if m := execErrRE.FindStringSubmatch(msg); m != nil {
+	if m := execErrRE().FindStringSubmatch(msg); m != nil {
 		file, line, col := splitLoc(m[1])
 		if col >= 0 {
 			col++ // text/template counts columns from 0
@@ -109,7 +110,7 @@ func innermost(msg string) string {
 		if !ok {
 			rest, ok = strings.CutPrefix(msg, "error calling tpl: ")
 		}
-		m := execErrRE.FindStringSubmatch(rest)
+		m := execErrRE().FindStringSubmatch(rest)
 		if !ok || m == nil {
 			break
 		}
@@ -119,11 +120,11 @@ func innermost(msg string) string {
 		return msg
 	}
 	file, line, col := splitLoc(where)
-	file = tplNumber.ReplaceAllString(file, "") // "NAME (tpl) #3": the number only keeps names apart
+	file = tplNumber().ReplaceAllString(file, "") // "NAME (tpl) #3": the number only keeps names apart
 	return fmt.Sprintf("%s (at %s:%d:%d)", msg, file, line, col+1)
 }
 
-var tplNumber = regexp.MustCompile(` #\d+$`)
+var tplNumber = lazy.Regexp(` #\d+$`)
 
 // cleanMsg hides the internal names of the rewrite.
 func cleanMsg(s string) string {

@@ -5,19 +5,20 @@ package bodytext
 
 import (
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 var (
-	title     = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title`)
-	bodyStart = regexp.MustCompile(`(?is)^.*?<body[^>]*>`)
-	head      = regexp.MustCompile(`(?is)<head[^>]*>.*?(</head>|$)`)
-	hidden    = regexp.MustCompile(`(?is)<(script|style|template)[^>]*>.*?(</(script|style|template)>|$)|<!--.*?(-->|$)`)
-	tag       = regexp.MustCompile(`(?s)<[^>]*(>|$)`)
-	entity    = regexp.MustCompile(`&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]+);`)
+	title     = lazy.Regexp(`(?is)<title[^>]*>(.*?)</title`)
+	bodyStart = lazy.Regexp(`(?is)^.*?<body[^>]*>`)
+	head      = lazy.Regexp(`(?is)<head[^>]*>.*?(</head>|$)`)
+	hidden    = lazy.Regexp(`(?is)<(script|style|template)[^>]*>.*?(</(script|style|template)>|$)|<!--.*?(-->|$)`)
+	tag       = lazy.Regexp(`(?s)<[^>]*(>|$)`)
+	entity    = lazy.Regexp(`&(#[0-9]{1,7}|#[xX][0-9a-fA-F]{1,6}|[a-zA-Z]+);`)
 )
 
 // entities are the named ones error pages use. html.UnescapeString knows
@@ -42,16 +43,16 @@ func isHTML(s string) bool {
 // htmlText is the text of an HTML page's body, or its title.
 func htmlText(page string) string {
 	var t string
-	if m := title.FindStringSubmatch(page); m != nil {
+	if m := title().FindStringSubmatch(page); m != nil {
 		t = m[1]
 	}
-	if loc := bodyStart.FindStringIndex(page); loc != nil {
+	if loc := bodyStart().FindStringIndex(page); loc != nil {
 		page = page[loc[1]:]
 	} else {
-		page = head.ReplaceAllString(page, " ")
+		page = head().ReplaceAllString(page, " ")
 	}
-	page = hidden.ReplaceAllString(page, " ")
-	text := unescape(tag.ReplaceAllString(page, " "))
+	page = hidden().ReplaceAllString(page, " ")
+	text := unescape(tag().ReplaceAllString(page, " "))
 	if strings.TrimSpace(text) == "" {
 		return unescape(t)
 	}
@@ -61,7 +62,7 @@ func htmlText(page string) string {
 // unescape replaces numeric entities and the common named ones; others
 // stay as written.
 func unescape(s string) string {
-	return entity.ReplaceAllStringFunc(s, func(e string) string {
+	return entity().ReplaceAllStringFunc(s, func(e string) string {
 		name := e[1 : len(e)-1]
 		if r, ok := entities[name]; ok {
 			return r

@@ -96,19 +96,70 @@ func newApp(e *env) *cli.App {
 		Action: e.rootAction,
 	}
 	for _, build := range commands {
-		cmd := build(e)
-		app.Commands = append(app.Commands, cmd)
+		app.Commands = append(app.Commands, build(e))
+	}
+	run, help := commandToRun(app, e.args), asksHelp(e.args)
+	for _, cmd := range app.Commands {
 		cmd.OnUsageError = onUsageError
+		cmd.Before = e.setupLog
+		loadRootsBefore(cmd)
+		switch {
+		case run == nil:
+		case cmd != run:
+			noHelpHeadings(cmd)
+			continue
+		case !help:
+			noHelpHeadings(cmd)
+		}
 		if !slices.Contains(envFreeCommands, cmd.Name) {
 			cmd.Flags = withEnv(cmd.Flags)
 		}
 		// The global flags work after the command too: "initbox wait -q".
 		cmd.Flags = append(cmd.Flags, withEnv(globalFlags())...)
-		cmd.Before = e.setupLog
-		loadRootsBefore(cmd)
 	}
 	return app
 }
+
+// commandToRun returns the command that args run, when it is the only one
+// whose flags the run can parse or show, else nil. Only that one gets its
+// environment variables and the global flags, and the others lose their
+// flags' help headings, as does that one unless args ask for help:
+// urfave/cli's App.Setup writes out the help line of every flag that has
+// a heading, of every command, which with the rest of the set-up was most
+// of the start-up of "initbox version" and of a healthcheck. help and
+// completion, which may show any command, and a command line that names
+// no known command, have them all.
+func commandToRun(app *cli.App, args []string) *cli.Command {
+	i := commandWord(app, args)
+	if i >= len(args) {
+		return nil
+	}
+	run := app.Command(args[i])
+	if run == nil || slices.Contains(showOtherCommands, run.Name) {
+		return nil
+	}
+	return run
+}
+
+// asksHelp reports whether a word of args may be a help flag: -h, --help,
+// -help, --help=true. A value that looks like one counts too: keeping
+// the headings is never wrong, only slower.
+func asksHelp(args []string) bool {
+	return slices.ContainsFunc(args, func(w string) bool {
+		name, _, _ := strings.Cut(strings.TrimLeft(w, "-"), "=")
+		return isOption(w) && (name == "help" || name == "h")
+	})
+}
+
+// noHelpHeadings takes the help headings (categories) off cmd's flags.
+func noHelpHeadings(cmd *cli.Command) {
+	for _, f := range cmd.Flags {
+		*fieldsOf(f).category = ""
+	}
+}
+
+// showOtherCommands are the commands that print other commands' flags.
+var showOtherCommands = []string{"help", "completion"}
 
 // action runs a command's function with what it may touch of the process.
 func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {

@@ -21,21 +21,15 @@ func reorderArgs(app *cli.App, args []string) []string {
 	if len(args) < 2 {
 		return args
 	}
-	out := []string{args[0]}
-	i := 1
-	for i < len(args) && isOption(args[i]) { // global options
-		n := optionWords(app.Flags, args[i:])
-		out = append(out, args[i:i+n]...)
-		i += n
-	}
+	i := commandWord(app, args)
 	if i == len(args) {
-		return out
+		return args
 	}
 	cmd := app.Command(args[i])
 	if cmd == nil || cmd.SkipFlagParsing {
 		return args // an unknown command: reported as it is
 	}
-	out = append(out, args[i])
+	out := slices.Clone(args[:i+1])
 	var options, operands []string
 	for i++; i < len(args); {
 		if !isOption(args[i]) {
@@ -60,6 +54,16 @@ func reorderArgs(app *cli.App, args []string) []string {
 }
 
 func isHelp(word string) bool { return word == "--help" || word == "-h" }
+
+// commandWord returns the index in args of the command's name: the
+// first word after the global options, or len(args) if there is none.
+func commandWord(app *cli.App, args []string) int {
+	i := 1
+	for i < len(args) && isOption(args[i]) {
+		i += optionWords(app.Flags, args[i:])
+	}
+	return i
+}
 
 // isOption reports whether a word is an option: "-x", "--name",
 // "--name=value"; not "-" alone.

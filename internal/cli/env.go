@@ -21,32 +21,44 @@ var envFreeCommands = []string{"run"}
 // itself stay, after it: --kubeconfig also reads KUBECONFIG.
 func withEnv(flags []cli.Flag) []cli.Flag {
 	for _, f := range flags {
-		vars := flagEnv(f)
-		name := "INITBOX_" + strings.ToUpper(strings.ReplaceAll(f.Names()[0], "-", "_"))
-		if !slices.Contains(*vars, name) {
-			*vars = append([]string{name}, *vars...)
+		ff := fieldsOf(f)
+		name := "INITBOX_" + strings.ToUpper(strings.ReplaceAll(ff.name, "-", "_"))
+		if !slices.Contains(*ff.env, name) {
+			*ff.env = append([]string{name}, *ff.env...)
 		}
 	}
 	return flags
 }
 
-// flagEnv returns where a flag keeps its environment variables. A new kind
-// of flag must be added here (and, for run's steps, in flagType: the
-// schema test fails until it is).
-func flagEnv(f cli.Flag) *[]string {
+// flagEnv returns where a flag keeps its environment variables.
+func flagEnv(f cli.Flag) *[]string { return fieldsOf(f).env }
+
+// flagFields are the fields of a flag that initbox reads or sets for all
+// flags at once. name is the Name field: Names()[0] is the same, but
+// urfave/cli finds it with a regexp, which for every flag of every
+// command was a noticeable part of each start-up.
+type flagFields struct {
+	name     string
+	env      *[]string // environment variables
+	category *string   // heading in the command's help
+}
+
+// fieldsOf returns f's fields. A new kind of flag must be added here (and,
+// for run's steps, in flagType: the schema test fails until it is).
+func fieldsOf(f cli.Flag) flagFields {
 	switch f := f.(type) {
 	case *cli.StringFlag:
-		return &f.EnvVars
+		return flagFields{f.Name, &f.EnvVars, &f.Category}
 	case *cli.BoolFlag:
-		return &f.EnvVars
+		return flagFields{f.Name, &f.EnvVars, &f.Category}
 	case *cli.IntFlag:
-		return &f.EnvVars
+		return flagFields{f.Name, &f.EnvVars, &f.Category}
 	case *cli.DurationFlag:
-		return &f.EnvVars
+		return flagFields{f.Name, &f.EnvVars, &f.Category}
 	case *cli.StringSliceFlag:
-		return &f.EnvVars
+		return flagFields{f.Name, &f.EnvVars, &f.Category}
 	}
-	panic(fmt.Sprintf("initbox: no environment variables for flag %T", f))
+	panic(fmt.Sprintf("initbox: unknown kind of flag %T", f))
 }
 
 // environ is the process environment as a map: render reads only what it

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"slices"
 	"strings"
 	"testing"
 )
@@ -51,6 +52,25 @@ func TestBareInitbox(t *testing.T) {
 	for _, want := range []string{"USAGE:", "COMMANDS:", "missing command"} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("stderr does not show %q:\n%s", want, stderr)
+		}
+	}
+}
+
+// TestCommandHelpWhole: a run takes the help headings off the flags of
+// the commands whose help it does not show (see commandToRun), not off
+// the one it shows: "initbox COMMAND --help" shows what "initbox help
+// COMMAND" shows, whichever way the help flag is written.
+func TestCommandHelpWhole(t *testing.T) {
+	for _, cmd := range newApp(&env{}).Commands {
+		if cmd.Hidden || slices.Contains(showOtherCommands, cmd.Name) {
+			continue
+		}
+		_, _, want, _ := runInitbox(t, "help", cmd.Name)
+		for _, args := range [][]string{{cmd.Name, "--help"}, {cmd.Name, "-h"}, {cmd.Name, "-help"}, {cmd.Name, "--help=true"}, {"-h", cmd.Name}} {
+			code, _, got, stderr := runInitbox(t, args...)
+			if code != ExitOK || got != want {
+				t.Errorf("initbox %s: exit %d, stderr %q, stdout:\n%s\nwant exit 0 and:\n%s", strings.Join(args, " "), code, stderr, got, want)
+			}
 		}
 	}
 }

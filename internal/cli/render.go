@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/initbox/initbox/internal/lazy"
 	"github.com/initbox/initbox/internal/redact"
 	"github.com/initbox/initbox/render"
 )
@@ -183,7 +183,7 @@ func renderJobs(c *cli.Context) ([]render.Job, error) {
 	return jobs, nil
 }
 
-var dataName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+var dataName = lazy.Regexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func renderOptions(c *cli.Context) (render.Options, error) {
 	opts := render.Options{
@@ -219,7 +219,7 @@ func renderOptions(c *cli.Context) (render.Options, error) {
 		switch {
 		case !ok || path == "":
 			return opts, usagef("--data %q: want NAME=PATH, e.g. cfg=/etc/config/app.yaml", s)
-		case !dataName.MatchString(name) || name == "Env":
+		case !dataName().MatchString(name) || name == "Env":
 			return opts, usagef("--data %q: NAME must be letters, digits and _ (and not Env), to be usable as .NAME", s)
 		case has(opts.Data, name):
 			return opts, usagef("--data %s given twice", name)

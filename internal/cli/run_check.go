@@ -7,13 +7,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/initbox/initbox/checks"
 	"github.com/initbox/initbox/fetch"
+	"github.com/initbox/initbox/internal/lazy"
 	"github.com/initbox/initbox/internal/redact"
 	"github.com/initbox/initbox/internal/spec"
 )
@@ -192,7 +192,7 @@ func (v *validation) program(s *spec.Step) {
 	}
 }
 
-var flagWord = regexp.MustCompile(`(^|[\s("'])(--?[a-z0-9][a-z0-9-]*)`)
+var flagWord = lazy.Regexp(`(^|[\s("'])(--?[a-z0-9][a-z0-9-]*)`)
 
 // locate turns a command's complaint into a spec error at the line of
 // the key or value it is about, naming keys instead of flags.
@@ -200,8 +200,8 @@ func locate(file string, s *spec.Step, err error) *spec.Error {
 	msg := strings.TrimSuffix(withFlags(err.Error()), " (see initbox "+s.Kind+" --help)")
 	e := &spec.Error{File: file, Line: s.Line, Step: s.String()}
 	aliases := map[string]string{"o": "output"}
-	msg = flagWord.ReplaceAllStringFunc(msg, func(m string) string {
-		sub := flagWord.FindStringSubmatch(m)
+	msg = flagWord().ReplaceAllStringFunc(msg, func(m string) string {
+		sub := flagWord().FindStringSubmatch(m)
 		name := strings.TrimLeft(sub[2], "-")
 		if to, ok := aliases[name]; ok {
 			name = to

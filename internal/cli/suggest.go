@@ -2,10 +2,11 @@ package cli
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 // urfave/cli has suggestions of its own (App.Suggest), but they use
@@ -110,11 +111,11 @@ func distance(a, b string) int {
 // hostPortPath is a target written HOST:PORT/PATH, without a scheme: a
 // TCP target cannot have a path, so an HTTP URL was probably meant. No
 // "@" is allowed, so that no password reaches the message.
-var hostPortPath = regexp.MustCompile(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]+/[^@\s]*$`)
+var hostPortPath = lazy.Regexp(`^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]+/[^@\s]*$`)
 
 // withSchemeHint adds to a target's usage error the URL probably meant.
 func withSchemeHint(arg string, err error) error {
-	if !hostPortPath.MatchString(arg) {
+	if !hostPortPath().MatchString(arg) {
 		return err
 	}
 	return &usageError{fmt.Errorf("%w: did you mean http://%s?", err, arg)}

@@ -2,21 +2,22 @@ package cli
 
 import (
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 // The flag parser's errors are written for Go programmers ("invalid value
 // "3" for flag -timeout: parse error"); these patterns find what they are
 // about, so that the message can say it as initbox does elsewhere.
 var (
-	undefinedFlag = regexp.MustCompile(`^flag provided but not defined: -+(.+)$`)
-	invalidValue  = regexp.MustCompile(`^invalid (?:boolean )?value "(.*)" for flag -+([^:]+): `)
-	missingValue  = regexp.MustCompile(`^flag needs an argument: -+(.+)$`)
-	invalidEnv    = regexp.MustCompile(`^could not parse "(.*)" as \w+ value from environment variable "([^"]+)" for flag ([^:]+): `)
+	undefinedFlag = lazy.Regexp(`^flag provided but not defined: -+(.+)$`)
+	invalidValue  = lazy.Regexp(`^invalid (?:boolean )?value "(.*)" for flag -+([^:]+): `)
+	missingValue  = lazy.Regexp(`^flag needs an argument: -+(.+)$`)
+	invalidEnv    = lazy.Regexp(`^could not parse "(.*)" as \w+ value from environment variable "([^"]+)" for flag ([^:]+): `)
 )
 
 // onUsageError rewrites the flag parser's errors as usage errors (exit 2)
@@ -36,16 +37,16 @@ func onUsageError(c *cli.Context, err error, _ bool) error {
 // flagMessage says what is wrong with an option, in initbox's words, or
 // returns msg unchanged.
 func flagMessage(flags []cli.Flag, msg string) string {
-	if m := undefinedFlag.FindStringSubmatch(msg); m != nil {
+	if m := undefinedFlag().FindStringSubmatch(msg); m != nil {
 		return "unknown option " + dashed(m[1]) + suggestFlag(flags, m[1])
 	}
-	if m := missingValue.FindStringSubmatch(msg); m != nil {
+	if m := missingValue().FindStringSubmatch(msg); m != nil {
 		return dashed(m[1]) + " needs a value"
 	}
-	if m := invalidValue.FindStringSubmatch(msg); m != nil {
+	if m := invalidValue().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s %q: %s", dashed(m[2]), m[1], wantValue(findFlag(flags, m[2]), m[1]))
 	}
-	if m := invalidEnv.FindStringSubmatch(msg); m != nil {
+	if m := invalidEnv().FindStringSubmatch(msg); m != nil {
 		return fmt.Sprintf("%s=%q (for %s): %s", m[2], m[1], dashed(m[3]), wantValue(findFlag(flags, m[3]), m[1]))
 	}
 	return msg

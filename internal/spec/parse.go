@@ -2,13 +2,14 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/initbox/initbox/internal/lazy"
 )
 
 // Parse reads a spec from data (YAML, or JSON, which is YAML too); file
@@ -60,19 +61,19 @@ func (p *parser) errorf(line int, s *Step, key, format string, a ...any) {
 }
 
 var (
-	yamlLine      = regexp.MustCompile(`^yaml: line (\d+): `)
-	parserProblem = regexp.MustCompile(`^did not find expected ([',\]}-]+ |key|node content|<document start>)`)
+	yamlLine      = lazy.Regexp(`^yaml: line (\d+): `)
+	parserProblem = lazy.Regexp(`^did not find expected ([',\]}-]+ |key|node content|<document start>)`)
 )
 
 // yamlError reports a syntax error at its line.
 func (p *parser) yamlError(err error) {
 	msg, line := err.Error(), 1
-	if m := yamlLine.FindStringSubmatch(msg); m != nil {
+	if m := yamlLine().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = msg[len(m[0]):]
 		// The parser's (not the scanner's) errors count lines from 0,
 		// and point at the start of the block or list they are in.
-		if parserProblem.MatchString(msg) {
+		if parserProblem().MatchString(msg) {
 			line++
 		}
 	}
