@@ -36,7 +36,7 @@ func idle(cmd []string, n int, short, long time.Duration) error {
 				return
 			}
 			defer syscall.Close(fd)
-			cpu[i], errs[i] = runFor(cmd, d, "{addr}", addr, "{port}", addr[strings.LastIndex(addr, ":")+1:])
+			cpu[i], errs[i] = runFor(cmd, d, placeholders(addr)...)
 		})
 	}
 	wg.Wait()

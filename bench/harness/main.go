@@ -2,7 +2,7 @@
 // becomes ready, without polling the waiter: it blocks in wait4 on the
 // waiter, so the figure is the waiter's own latency.
 //
-//	harness tcp  [-n N] -- CMD... ({addr} is replaced by 127.0.0.1:PORT)
+//	harness tcp  [-n N] -- CMD... ({addr} is replaced by 127.0.0.1:PORT, {port} by PORT)
 //	harness http [-n N] -- CMD... ({url} is replaced by http://127.0.0.1:PORT/healthz)
 //	harness many [-targets 1000] [-target 'tcp://{addr}'] -- CMD... (the targets are appended)
 //
@@ -99,7 +99,7 @@ func single(mode string, cmd []string, delay time.Duration) (trial, error) {
 		return trial{}, err
 	}
 	defer syscall.Close(fd)
-	p, err := start(cmd, "{addr}", addr, "{url}", "http://"+addr+"/healthz")
+	p, err := start(cmd, placeholders(addr)...)
 	if err != nil {
 		return trial{}, err
 	}
@@ -220,6 +220,13 @@ func finish(p *waiter, started, ready time.Time) (trial, error) {
 func cpuOf(ps *os.ProcessState) time.Duration {
 	ru := ps.SysUsage().(*syscall.Rusage)
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// placeholders are the replacements of single's and idle's commands:
+// {addr} (127.0.0.1:PORT), {port} and {url} (http://{addr}/healthz).
+func placeholders(addr string) []string {
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	return []string{"{addr}", addr, "{port}", port, "{url}", "http://" + addr + "/healthz"}
 }
 
 // reserve binds a loopback port without listening: connects are refused
