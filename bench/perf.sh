@@ -26,12 +26,12 @@ while [ $# -gt 0 ]; do
   esac
 done
 if [ $quick = 1 ]; then
-  n=${n:-3} nv=3 nl=2 long=4s from=2s until=4s nm=1 rounds=2 runs=10 fruns=1 fmib=128
+  n=${n:-3} nv=3 nl=2 long=4s from=2s until=4s nm=1 rounds=2 runs=5 fruns=1 fmib=128
 else
   # nv: trials of the harness's check of each TCP waiter; nl: pairs of
   # the long-wait row; nm: trials of 1,000 targets; rounds x runs:
   # hyperfine's, the tools taking turns each round; fruns: fetch runs.
-  n=${n:-20} nv=5 nl=5 long=31s from=30s until=40s nm=3 rounds=10 runs=30 fruns=5 fmib=1024
+  n=${n:-20} nv=5 nl=5 long=31s from=30s until=40s nm=3 rounds=30 runs=10 fruns=5 fmib=1024
 fi
 root=0
 [ "$(id -u)" -eq 0 ] && root=1
@@ -153,12 +153,16 @@ keys=()
 for k in $(printf '%s\n' "${!hf[@]}" | sort); do # one run first: hyperfine stops at a failure
   if bash -c "${hf[$k]}" >/dev/null 2>&1; then keys+=("$k"); else say "FAIL: exit $?: ${hf[$k]}" | tee "$res/$k"; fi
 done
-for r in $(seq "$rounds"); do
-  cmds=()
-  for k in "${keys[@]}"; do cmds+=("${hf[$k]}"); done
-  hyperfine -N --warmup 3 -r "$runs" --export-json "$tmp/hf$r.json" "${cmds[@]}" >/dev/null 2>&1
-done
-python3 - "$res" "$rounds" "$tmp" "${keys[@]}" <<'PY' | tee -a "$log"
+cmds=()
+for k in "${keys[@]}"; do cmds+=("${hf[$k]}"); done
+# Many short rounds, so that a change of the machine's load falls on
+# every tool alike; the median wall time is over all runs of all rounds.
+hfrounds() {
+  local r
+  for r in $(seq "$rounds"); do
+    hyperfine -N --warmup 1 -r "$runs" --export-json "$tmp/hf$r.json" "${cmds[@]}" >"$tmp/hf.out" 2>&1 || return 1
+  done
+  python3 - "$res" "$rounds" "$tmp" "${keys[@]}" <<'PY' | tee -a "$log"
 import json, statistics, sys
 res, rounds, tmp, keys = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4:]
 for i, key in enumerate(keys):
@@ -169,13 +173,19 @@ for i, key in enumerate(keys):
     open(f"{res}/{key}", "w").write(line + "\n")
     print(line)
 PY
+}
+if [ ${#keys[@]} -gt 0 ] && ! hfrounds; then
+  for k in "${keys[@]}"; do say "FAIL: hyperfine: $(tail -1 "$tmp/hf.out")" | tee "$res/$k"; done
+fi
 kill $listener && wait $listener 2>/dev/null || true
 listener=""
 if "$bin" check "tcp://$addr" 2>/dev/null; then # the port is closed now
   say "FAIL: $bin check tcp://$addr passed with the port closed" | tee "$res/check.initbox"
 fi
 
-say "## Fetch: $fmib MiB over loopback to tmpfs, sha256 verified, against curl -o (bench/fetch.sh, median of $fruns)"
+size="$fmib MiB"
+[ "$fmib" != 1024 ] || size="1 GiB"
+say "## Fetch: $size over loopback to tmpfs, sha256 verified, against curl -o (bench/fetch.sh, median of $fruns)"
 fetch() {
   OUT=$tmp/fetch RUNS=$fruns BIN=$bin bench/fetch.sh "$fmib" | tee "$tmp/fetch.md" || return 1
   awk -F' *\\| *' 'END { if ($2 != "'"$fmib"' MiB") exit 1; split($7, r, " "); gsub(/ ms/, "", $3); gsub(/ ms/, "", $4)
@@ -231,13 +241,13 @@ echo "| figure | initbox | $("$peers/dockerize" --version | cut -d+ -f1 | cut -d
 echo "|---|---|---|---|---|"
 row "TCP detect p50 / p90, port opens 1–3 s in (n=$n)" '%s / %s ms' tcp p50 p90
 row "CPU per second waited, TCP (1–3 s, start-up included)" '%s ms' tcp cpu_ms_per_s_waited
-row "CPU per second waited, TCP, $long wait, start-up excluded (n=$nl)" '%s ms' idle cpu_ms_per_s
+row "CPU per second waited, TCP, from 1 s to $long, start-up excluded (n=$nl)" '%s ms' idle cpu_ms_per_s
 row "DNS detect p50 / p90, pod search list (n=$n)" '%s / %s ms' dns p50 p90
 row "CPU per second waited, DNS" '%s ms' dns cpu_ms_per_s_waited
 row "DNS queries per second per waiting target, $from–$until (at the server)" '%s' dnsq queries_per_s
-row "start-up, \`version\` (median)" '%s ms' startup median_ms
+row "start-up, \`version\`: wall (median) / CPU (mean)" '%s / %s ms' startup median_ms cpu_ms
 row "\`check tcp://\` of a ready port: wall (median) / CPU (mean)" '%s / %s ms' check median_ms cpu_ms
-printf '| %s MiB with sha256 vs `curl -o` without (tmpfs, median of %s): wall, peak RSS | %s | – | – | %s |\n' "$fmib" "$fruns" \
+printf '| %s with sha256 vs `curl -o` without (tmpfs, median of %s): wall, peak RSS | %s | – | – | %s |\n' "$size" "$fruns" \
   "$(cell fetch 'ratio %s: %s ms vs %s ms; %s MiB' ratio initbox_ms curl_ms rss_initbox_mib)" \
   "$(cell fetch '`curl -o`: %s ms; %s MiB' curl_ms rss_curl_mib)"
 row "1,000 targets in one wait: all detected within (slowest of $nm), peak RSS" '%s ms, %s MiB' many max max_rss_mib
