@@ -62,7 +62,7 @@ keep() {
   local key=$1 line
   shift
   if ! "$@" 2>"$tmp/err.$key" | tee -a "$log" >"$tmp/out.$key" || [ ! -s "$tmp/out.$key" ]; then
-    line="FAIL: $(tail -qn2 "$tmp/out.$key" "$tmp/err.$key" | tr '\n' ' ') cmd=$*"
+    line="FAIL: $(tail -qn2 "$tmp/out.$key" "$tmp/err.$key" | sed 's/^FAIL: //' | tr '\n' ' ') cmd=$*"
     say "$line"
   else
     cat "$tmp/out.$key"
@@ -241,10 +241,10 @@ echo "| figure | initbox | $("$peers/dockerize" --version | cut -d+ -f1 | cut -d
 echo "|---|---|---|---|---|"
 row "TCP detect p50 / p90, port opens 1–3 s in (n=$n)" '%s / %s ms' tcp p50 p90
 row "CPU per second waited, TCP (1–3 s, start-up included)" '%s ms' tcp cpu_ms_per_s_waited
-row "CPU per second waited, TCP, from 1 s to $long, start-up excluded (n=$nl)" '%s ms' idle cpu_ms_per_s
+row "CPU per second waited, TCP, from 1 s to ${long%s} s, start-up excluded (n=$nl)" '%s ms' idle cpu_ms_per_s
 row "DNS detect p50 / p90, pod search list (n=$n)" '%s / %s ms' dns p50 p90
 row "CPU per second waited, DNS" '%s ms' dns cpu_ms_per_s_waited
-row "DNS queries per second per waiting target, $from–$until (at the server)" '%s' dnsq queries_per_s
+row "DNS queries per second per waiting target, ${from%s}–${until%s} s (at the server)" '%s' dnsq queries_per_s
 row "start-up, \`version\`: wall (median) / CPU (mean)" '%s / %s ms' startup median_ms cpu_ms
 row "\`check tcp://\` of a ready port: wall (median) / CPU (mean)" '%s / %s ms' check median_ms cpu_ms
 printf '| %s with sha256 vs `curl -o` without (tmpfs, median of %s): wall, peak RSS | %s | – | – | %s |\n' "$size" "$fruns" \
@@ -255,4 +255,4 @@ row "binary size" '%s MiB (%s B)' size mib bytes
 echo
 echo "busybox / shell: TCP rows: bash \`until (exec 3<>/dev/tcp/…); do sleep 2; done\` (busybox 1.35's \`nc\` has no \`-z\`); DNS rows: \`until busybox nslookup NAME; do busybox sleep 2; done\`, which exits 1 while any name of the search list is NXDOMAIN; start-up: \`busybox true\`; check: bash's \`/dev/tcp\`; fetch: \`curl -o\`, which verifies nothing."
 echo "–: dockerize cannot wait for a DNS name (its -wait takes file, tcp, unix, http, amqp and mysql URLs); neither it nor wait4x fetches files; a shell loop per target is not one wait of 1,000 targets.$([ $root = 1 ] || echo ' The DNS rows need root.')$([ $quick = 0 ] || echo " --quick leaves out the nslookup loop's detection, which takes 30 s.")"
-echo "CPU is user + system time of the waiter and the children it reaped (getrusage). The long-wait row is (CPU of a waiter killed at $long − CPU of one killed at 1 s) / the difference, over $nl pairs; DNS queries are counted at a server that answers NXDOMAIN to all (bench/harness dnsq)."
+echo "CPU is user + system time of the waiter and the children it reaped (getrusage). The long-wait row is (CPU of a waiter killed at ${long%s} s − CPU of one killed at 1 s) / the difference, over $nl pairs; DNS queries are counted at a server that answers NXDOMAIN to all (bench/harness dnsq)."
