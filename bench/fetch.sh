@@ -13,7 +13,8 @@
 #
 # Usage: bench/fetch.sh [SIZE_MIB...]   (default: 128 1024)
 # Environment: RUNS (default 5); OUT (default bench/out/fetch) holds the
-# served files and the downloads (put it on the disk you care about).
+# served files and the downloads (put it on the disk you care about); BIN
+# measures that initbox binary instead of building one.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -25,8 +26,12 @@ for tool in curl sha256sum /usr/bin/time go; do
 done
 
 mkdir -p "$out/srv" "$out/dst" "$out/tmp"
-bin=$(realpath "$out/initbox")
-scripts/build.sh "$bin" bench
+if [ -n "${BIN:-}" ]; then
+  bin=$(realpath "$BIN")
+else
+  bin=$(realpath "$out/initbox")
+  scripts/build.sh "$bin" bench
+fi
 go build -o "$out/fileserver" ./bench/fileserver
 
 "$out/fileserver" -dir "$out/srv" >"$out/tmp/addr" 2>"$out/tmp/requests" &
@@ -52,6 +57,7 @@ for mib in "${sizes[@]}"; do
     rm -rf "$out/dst" && mkdir -p "$out/dst"
     read -r t r c < <(measure "$bin" -q fetch --sha256 "$sum" -o "$dest" "$url")
     t_ib+=("$t") r_ib+=("$r") c_ib+=("$c")
+    cmp -s "$src" "$dest" || { echo "initbox fetch did not write $dest as served" >&2; exit 1; }
     before=$(requests)
     read -r t _ < <(measure "$bin" -q fetch --sha256 "$sum" -o "$dest" "$url")
     t_skip+=("$t")

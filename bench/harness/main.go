@@ -2,12 +2,16 @@
 // becomes ready, without polling the waiter: it blocks in wait4 on the
 // waiter, so the figure is the waiter's own latency.
 //
-//	harness tcp  [-n N] -- CMD... ({addr} is replaced by 127.0.0.1:PORT)
+//	harness tcp  [-n N] -- CMD... ({addr} is replaced by 127.0.0.1:PORT, {port} by PORT)
 //	harness http [-n N] -- CMD... ({url} is replaced by http://127.0.0.1:PORT/healthz)
-//	harness many [-targets 1000] -- CMD... (the targets are appended)
+//	harness many [-targets 1000] [-target 'tcp://{addr}'] -- CMD... (the targets are appended)
 //
-// It prints one line: p50/p90/max latency in ms, CPU ms per second waited
-// and peak RSS.
+// Each prints one line: p50/p90/max latency in ms, CPU ms per second waited
+// and peak RSS. Three more modes, for bench/perf.sh:
+//
+//	harness idle [-n N] [-short 1s] [-long 31s] -- CMD... (idle.go: CPU per second of a long wait)
+//	harness dnsq [-from 30s] [-for 40s] -- CMD...         (dnsq.go: DNS queries per second)
+//	harness listen                                         (a ready port: prints its address)
 package main
 
 import (
@@ -37,8 +41,24 @@ func main() {
 	minDelay := fs.Duration("min-delay", time.Second, "shortest time before the target opens")
 	maxDelay := fs.Duration("max-delay", 3*time.Second, "longest time before the target opens")
 	targets := fs.Int("targets", 1000, "targets for the many mode")
+	target := fs.String("target", "tcp://{addr}", "arguments appended per target in the many mode, split at spaces")
+	short := fs.Duration("short", time.Second, "idle: how long the short waiter of a pair runs")
+	long := fs.Duration("long", 31*time.Second, "idle: how long the long waiter of a pair runs")
+	from := fs.Duration("from", 30*time.Second, "dnsq: queries are counted from this long after the start")
+	until := fs.Duration("for", 40*time.Second, "dnsq: how long the waiter runs")
 	fs.Parse(os.Args[2:])
 	cmd := fs.Args()
+	switch mode {
+	case "idle":
+		exitIf(idle(cmd, *n, *short, *long))
+		return
+	case "dnsq":
+		exitIf(dnsq(cmd, *from, *until))
+		return
+	case "listen":
+		exitIf(listenReady())
+		return
+	}
 	var res []trial
 	for i := 0; i < *n; i++ {
 		delay := *minDelay + time.Duration(rand.Int64N(int64(*maxDelay-*minDelay)+1))
@@ -48,17 +68,21 @@ func main() {
 		case "tcp", "http":
 			t, err = single(mode, cmd, delay)
 		case "many":
-			t, err = many(cmd, *targets, delay)
+			t, err = many(cmd, *targets, strings.Fields(*target), delay)
 		default:
 			err = fmt.Errorf("unknown mode %q", mode)
 		}
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "harness:", err)
-			os.Exit(1)
-		}
+		exitIf(err)
 		res = append(res, t)
 	}
 	report(mode, cmd, res)
+}
+
+func exitIf(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "harness:", err)
+		os.Exit(1)
+	}
 }
 
 type trial struct {
@@ -75,12 +99,15 @@ func single(mode string, cmd []string, delay time.Duration) (trial, error) {
 		return trial{}, err
 	}
 	defer syscall.Close(fd)
-	p, err := start(cmd, "{addr}", addr, "{url}", "http://"+addr+"/healthz")
+	p, err := start(cmd, placeholders(addr)...)
 	if err != nil {
 		return trial{}, err
 	}
 	started := time.Now()
 	time.Sleep(delay)
+	if err := p.early(); err != nil {
+		return trial{}, err
+	}
 	ln, err := listen(fd)
 	if err != nil {
 		p.Process.Kill()
@@ -96,8 +123,9 @@ func single(mode string, cmd []string, delay time.Duration) (trial, error) {
 	return finish(p, started, ready)
 }
 
-// many runs one waiter against n targets that all become ready after delay.
-func many(cmd []string, n int, delay time.Duration) (trial, error) {
+// many runs one waiter against n targets that all become ready after delay;
+// each target appends the arguments of target, {addr} replaced.
+func many(cmd []string, n int, target []string, delay time.Duration) (trial, error) {
 	fds := make([]int, n)
 	args := slices.Clone(cmd)
 	for i := range fds {
@@ -107,7 +135,9 @@ func many(cmd []string, n int, delay time.Duration) (trial, error) {
 		}
 		defer syscall.Close(fd)
 		fds[i] = fd
-		args = append(args, "tcp://"+addr)
+		for _, a := range target {
+			args = append(args, strings.ReplaceAll(a, "{addr}", addr))
+		}
 	}
 	p, err := start(args)
 	if err != nil {
@@ -115,6 +145,9 @@ func many(cmd []string, n int, delay time.Duration) (trial, error) {
 	}
 	started := time.Now()
 	time.Sleep(delay)
+	if err := p.early(); err != nil {
+		return trial{}, err
+	}
 	ready := time.Now()
 	for _, fd := range fds {
 		ln, err := listen(fd)
@@ -128,7 +161,40 @@ func many(cmd []string, n int, delay time.Duration) (trial, error) {
 	return finish(p, started, ready)
 }
 
-func start(cmd []string, replace ...string) (*exec.Cmd, error) {
+// waiter is a started command whose exit is noticed as it happens.
+type waiter struct {
+	*exec.Cmd
+	done   chan struct{} // closed at the exit
+	err    error         // of Wait
+	exited time.Time
+}
+
+func start(cmd []string, replace ...string) (*waiter, error) {
+	w := &waiter{Cmd: command(cmd, replace...), done: make(chan struct{})}
+	if err := w.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		w.err = w.Wait()
+		w.exited = time.Now()
+		close(w.done)
+	}()
+	return w, nil
+}
+
+// early is an error if the waiter has exited already: before its target
+// was ready it cannot have seen it, and its figure would be a lie.
+func (w *waiter) early() error {
+	select {
+	case <-w.done:
+		return fmt.Errorf("waiter exited before its target was ready: %v", w.ProcessState)
+	default:
+		return nil
+	}
+}
+
+// command prepares cmd with each old, new pair of replace substituted.
+func command(cmd []string, replace ...string) *exec.Cmd {
 	r := strings.NewReplacer(replace...)
 	argv := make([]string, len(cmd))
 	for i, a := range cmd {
@@ -136,19 +202,31 @@ func start(cmd []string, replace ...string) (*exec.Cmd, error) {
 	}
 	p := exec.Command(argv[0], argv[1:]...)
 	p.Stdout, p.Stderr = nil, nil
-	return p, p.Start()
+	return p
 }
 
 // finish blocks until the waiter exits and measures it.
-func finish(p *exec.Cmd, started, ready time.Time) (trial, error) {
-	err := p.Wait()
-	done := time.Now()
-	if err != nil {
-		return trial{}, fmt.Errorf("waiter failed: %v", err)
+func finish(p *waiter, started, ready time.Time) (trial, error) {
+	<-p.done
+	if p.err != nil {
+		return trial{}, fmt.Errorf("waiter failed: %v", p.err)
 	}
 	ru := p.ProcessState.SysUsage().(*syscall.Rusage)
-	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return trial{latency: done.Sub(ready), waited: done.Sub(started), cpu: cpu, maxRSSKiB: int64(ru.Maxrss)}, nil
+	return trial{latency: p.exited.Sub(ready), waited: p.exited.Sub(started), cpu: cpuOf(p.ProcessState), maxRSSKiB: int64(ru.Maxrss)}, nil
+}
+
+// cpuOf is the user + system time of an exited process and of the children
+// it reaped.
+func cpuOf(ps *os.ProcessState) time.Duration {
+	ru := ps.SysUsage().(*syscall.Rusage)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// placeholders are the replacements of single's and idle's commands:
+// {addr} (127.0.0.1:PORT), {port} and {url} (http://{addr}/healthz).
+func placeholders(addr string) []string {
+	port := addr[strings.LastIndex(addr, ":")+1:]
+	return []string{"{addr}", addr, "{port}", port, "{url}", "http://" + addr + "/healthz"}
 }
 
 // reserve binds a loopback port without listening: connects are refused
