@@ -41,8 +41,13 @@ func dialConn(ctx context.Context, network, addr string, keep bool) (net.Conn, e
 		return dialer.DialContext(ctx, network, addr)
 	}
 	p, _ := net.LookupPort("tcp", port)
-	ap := netip.AddrPortFrom(ip.Unmap(), uint16(p))
-	conn, err := connect(ctx, ap, keep)
+	return dialIP(ctx, netip.AddrPortFrom(ip.Unmap(), uint16(p)), time.Time{}, keep)
+}
+
+// dialIP connects to ap as dialConn does, within ctx and, unless it is
+// zero, by deadline.
+func dialIP(ctx context.Context, ap netip.AddrPort, deadline time.Time, keep bool) (net.Conn, error) {
+	conn, err := connect(ctx, ap, deadline, keep)
 	if err != nil {
 		return nil, &net.OpError{Op: "dial", Net: "tcp", Addr: net.TCPAddrFromAddrPort(ap), Err: err}
 	}
@@ -57,7 +62,7 @@ func dialWithNet(ctx context.Context, network, addr string) error {
 	return conn.Close()
 }
 
-func connect(ctx context.Context, ap netip.AddrPort, keep bool) (net.Conn, error) {
+func connect(ctx context.Context, ap netip.AddrPort, deadline time.Time, keep bool) (net.Conn, error) {
 	family, sa, salen := sockaddr(ap)
 	fd, _, errno := syscall.RawSyscall(syscall.SYS_SOCKET, uintptr(family), syscall.SOCK_STREAM|syscall.SOCK_NONBLOCK|syscall.SOCK_CLOEXEC, 0)
 	if errno != 0 {
@@ -71,7 +76,7 @@ func connect(ctx context.Context, ap netip.AddrPort, keep bool) (net.Conn, error
 		if cerr, done := connectResult(fd); done {
 			err = cerr
 		} else {
-			return awaitConnect(ctx, os.NewFile(fd, "tcp"), keep)
+			return awaitConnect(ctx, os.NewFile(fd, "tcp"), deadline, keep)
 		}
 	default:
 		err = os.NewSyscallError("connect", errno)
@@ -125,11 +130,15 @@ func socketError(fd uintptr) (int, error) {
 	return int(v), nil
 }
 
-// awaitConnect waits in the network poller until the connect finishes or
-// ctx ends. It closes f, and returns the connection only if keep.
-func awaitConnect(ctx context.Context, f *os.File, keep bool) (net.Conn, error) {
-	if d, ok := ctx.Deadline(); ok {
-		f.SetWriteDeadline(d)
+// awaitConnect waits in the network poller until the connect finishes,
+// ctx ends or deadline (if not zero) passes. It closes f, and returns the
+// connection only if keep.
+func awaitConnect(ctx context.Context, f *os.File, deadline time.Time, keep bool) (net.Conn, error) {
+	if d, ok := ctx.Deadline(); ok && (deadline.IsZero() || d.Before(deadline)) {
+		deadline = d
+	}
+	if !deadline.IsZero() {
+		f.SetWriteDeadline(deadline)
 	}
 	stop := context.AfterFunc(ctx, func() { f.SetWriteDeadline(time.Unix(1, 0)) })
 	err := waitWritable(f)

@@ -3,7 +3,9 @@ package checks
 import (
 	"context"
 	"net"
+	"net/netip"
 	"strconv"
+	"time"
 
 	"github.com/initbox/initbox/internal/redact"
 )
@@ -13,6 +15,7 @@ import (
 type TCP struct {
 	Addr   string // host:port
 	target string
+	ip     netip.AddrPort // Addr, when its host is an IP address
 }
 
 func newTCP(target, hostport string) (*TCP, error) {
@@ -23,14 +26,35 @@ func newTCP(target, hostport string) (*TCP, error) {
 	if host == "" {
 		return nil, usageErrorf(target, "missing host")
 	}
-	if n, err := strconv.ParseUint(port, 10, 16); err != nil || n == 0 {
+	n, err := strconv.ParseUint(port, 10, 16)
+	if err != nil || n == 0 {
 		return nil, usageErrorf(target, "bad port %q: want a number from 1 to 65535", port)
 	}
-	return &TCP{Addr: hostport, target: redact.URL(target)}, nil
+	t := &TCP{Addr: hostport, target: redact.URL(target)}
+	if ip, err := netip.ParseAddr(host); err == nil && ip.Zone() == "" {
+		t.ip = netip.AddrPortFrom(ip.Unmap(), uint16(n))
+	}
+	return t, nil
 }
 
 // Check opens and closes one connection.
 func (t *TCP) Check(ctx context.Context) error {
+	return t.checkBy(ctx, time.Time{})
+}
+
+// checkBy is Check by deadline as well as within ctx (a zero deadline: ctx
+// alone). An IP address, parsed once, is dialled without a context of the
+// attempt's own, which a connect refused or made at once never needs.
+func (t *TCP) checkBy(ctx context.Context, deadline time.Time) error {
+	if t.ip.IsValid() {
+		_, err := dialIP(ctx, t.ip, deadline, false)
+		return err
+	}
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
 	return dialTCP(ctx, t.Addr)
 }
 

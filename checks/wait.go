@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 
@@ -157,6 +158,7 @@ func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []boo
 // retry runs attempts for one target until it is ready or ctx ends.
 func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Time) (TargetError, bool) {
 	res := TargetError{Target: c.String()}
+	var why string // reason(res.Err), worked out once per attempt
 	var p *pauser
 	if !w.plainTimers {
 		p = newPauser()
@@ -186,8 +188,9 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			<-ctx.Done()
 			return res, false
 		}
-		if res.Err == nil || reason(res.Err) != reason(err) {
+		if r := reason(err); res.Err == nil || r != why {
 			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+			why = r
 		}
 		res.Err = err
 		if !p.pause(ctx, time.Until(attemptStart.Add(pol.delay(time.Since(start))))) {
@@ -207,7 +210,16 @@ var certTime = regexp.MustCompile(`current time \S+ is (after|before)`)
 // reason is an error's message without what changes between identical
 // failures, to tell a new state from the same one.
 func reason(err error) string {
-	return certTime.ReplaceAllString(localAddr.ReplaceAllString(err.Error(), ""), "")
+	// The regexps run only on a message they can match: a refused
+	// connect has neither, and is asked about ten times a second.
+	msg := err.Error()
+	if strings.Contains(msg, "->") {
+		msg = localAddr.ReplaceAllString(msg, "")
+	}
+	if strings.Contains(msg, "current time ") {
+		msg = certTime.ReplaceAllString(msg, "")
+	}
+	return msg
 }
 
 func (w *Waiter) report(e Event) {
@@ -216,20 +228,33 @@ func (w *Waiter) report(e Event) {
 	}
 }
 
+// deadliner is a Checker that takes its attempt's deadline apart from ctx,
+// so that an attempt that need not wait makes no context and timer of its
+// own: a TCP connect to an IP address, refused at once.
+type deadliner interface {
+	checkBy(ctx context.Context, deadline time.Time) error
+}
+
 // runAttempt runs one check under its own timeout, inside ctx.
-func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInfo, error) {
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	f, err := attempt1(actx, c)
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (f readyInfo, err error) {
+	deadline := time.Now().Add(timeout)
+	if d, ok := c.(deadliner); ok {
+		err = d.checkBy(ctx, deadline)
+	} else {
+		actx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
+		f, err = attempt1(actx, c)
+	}
 	// A socket deadline can fire a moment before the context's own timer:
 	// the clock decides, not the order of the two. When the deadline was
 	// ctx's, the wait is over, not the attempt: ctx's timer may not have
-	// fired yet, so ctx.Err() alone cannot tell.
-	deadline, _ := actx.Deadline()
+	// fired yet, so ctx.Err() alone cannot tell. (The attempt's context
+	// ends early only when ctx does, or when the clock passed its
+	// deadline, so the clock alone tells that too.)
 	outer, hasOuter := ctx.Deadline()
 	now := time.Now()
 	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
-	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
+	if err != nil && !waitOver && !now.Before(deadline) {
 		return readyInfo{}, timedOut(timeout, err)
 	}
 	return f, err
