@@ -20,14 +20,22 @@ type Policy struct {
 }
 
 // Defaults for Policy. 100 ms between attempts finds a target within ~50 ms
-// of it opening at ten attempts a second; the interval grows with the time
-// already waited (1/30th of it) up to 1 s, so a long wait stays cheap for the
-// target and adds at most ~3% to the time already spent.
+// of it opening at ten attempts a second; after the first seconds
+// (quickPhase) the interval grows with the time already waited (a tenth of
+// it) up to 1 s, so a long wait stays cheap for the target and for the
+// waiter, and adds about a tenth to the time already spent.
 const (
 	DefaultAttemptTimeout = 2 * time.Second
 	DefaultMinInterval    = 100 * time.Millisecond
 	DefaultMaxInterval    = time.Second
 )
+
+// quickPhase is how long attempts come at MinInterval before the interval
+// grows: most dependencies that are starting up come up within it, and are
+// noticed within half an interval. Each attempt costs CPU (a connect through
+// the kernel's network stack is most of it), so after it the attempts thin
+// out faster than the time waited grows.
+const quickPhase = 3 * time.Second
 
 func (p Policy) withDefaults() Policy {
 	p.AttemptTimeout = positiveOr(p.AttemptTimeout, DefaultAttemptTimeout)
@@ -47,12 +55,16 @@ func positiveOr(d, def time.Duration) time.Duration {
 }
 
 // delay is the pause between the starts of two attempts after waiting for
-// elapsed: elapsed/30 within [MinInterval, MaxInterval], plus 1-10% jitter
-// so that pods retrying the same service do not fall into step. The jitter
-// only lengthens the pause: at the default 100 ms a target never sees more
-// than ten attempts in any second.
+// elapsed: MinInterval during quickPhase, then elapsed/10 within
+// [MinInterval, MaxInterval], plus 1-10% jitter so that pods retrying the
+// same service do not fall into step. The jitter only lengthens the pause:
+// at the default 100 ms a target never sees more than ten attempts in any
+// second.
 func (p Policy) delay(elapsed time.Duration) time.Duration {
-	d := min(max(elapsed/30, p.MinInterval), p.MaxInterval)
+	d := p.MinInterval
+	if elapsed >= quickPhase {
+		d = min(max(elapsed/10, p.MinInterval), p.MaxInterval)
+	}
 	return time.Duration(float64(d) * (1.01 + 0.09*rand.Float64()))
 }
 
