@@ -4,7 +4,10 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"os"
 	"strconv"
+	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/initbox/initbox/internal/redact"
@@ -16,6 +19,7 @@ type TCP struct {
 	Addr   string // host:port
 	target string
 	ip     netip.AddrPort // Addr, when its host is an IP address
+	last   atomic.Pointer[net.OpError]
 }
 
 func newTCP(target, hostport string) (*TCP, error) {
@@ -48,7 +52,7 @@ func (t *TCP) Check(ctx context.Context) error {
 func (t *TCP) checkBy(ctx context.Context, deadline time.Time) error {
 	if t.ip.IsValid() {
 		_, err := dialIP(ctx, t.ip, deadline, false)
-		return err
+		return t.again(err)
 	}
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
@@ -59,6 +63,33 @@ func (t *TCP) checkBy(ctx context.Context, deadline time.Time) error {
 }
 
 func (t *TCP) String() string { return t.target }
+
+// again returns the error of an earlier attempt instead of err when the
+// same system call failed with the same errno: a target refusing attempt
+// after attempt then returns one error value, which the wait loop knows
+// again without reading it.
+func (t *TCP) again(err error) error {
+	op, ok := err.(*net.OpError)
+	if !ok {
+		return err
+	}
+	if last := t.last.Load(); last != nil && sameErrno(last.Err, op.Err) {
+		return last
+	}
+	t.last.Store(op)
+	return err
+}
+
+func sameErrno(a, b error) bool {
+	sa, ok := a.(*os.SyscallError)
+	sb, ok2 := b.(*os.SyscallError)
+	if !ok || !ok2 || sa.Syscall != sb.Syscall {
+		return false
+	}
+	ea, ok := sa.Err.(syscall.Errno)
+	eb, ok2 := sb.Err.(syscall.Errno)
+	return ok && ok2 && ea == eb
+}
 
 // dialer never reuses anything between attempts; KeepAlive is off because the
 // connection lives for microseconds.

@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -184,7 +185,10 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
 		}
-		if isFinal(err) {
+		// A checker may return the last attempt's error value again
+		// while nothing changes: it is then neither final nor news.
+		again := res.Err != nil && identical(err, res.Err)
+		if !again && isFinal(err) {
 			res.Err = err
 			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, false
@@ -200,9 +204,11 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			<-ctx.Done()
 			return res, false
 		}
-		if r := reason(err); res.Err == nil || r != why {
-			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
-			why = r
+		if !again {
+			if r := reason(err); res.Err == nil || r != why {
+				w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+				why = r
+			}
 		}
 		res.Err = err
 		if !p.pause(ctx, time.Until(attemptStart.Add(pol.delay(time.Since(start))))) {
@@ -232,6 +238,13 @@ func reason(err error) string {
 		msg = certTime.ReplaceAllString(msg, "")
 	}
 	return msg
+}
+
+// identical reports whether a and b are one error value. Values of
+// a type that cannot be compared (== would panic) are never identical.
+func identical(a, b error) bool {
+	t := reflect.TypeOf(a)
+	return t != nil && t.Comparable() && a == b
 }
 
 func (w *Waiter) report(e Event) {
