@@ -23,7 +23,10 @@ func dialConn(ctx context.Context, network, addr string, keep bool) (net.Conn, e
 	return dialer.DialContext(ctx, network, addr)
 }
 
-func dialIP(ctx context.Context, ap netip.AddrPort, deadline time.Time, keep bool) (net.Conn, error) {
+// spareSocket keeps nothing here: see dial_linux.go.
+type spareSocket struct{}
+
+func dialIP(ctx context.Context, ap netip.AddrPort, deadline time.Time, keep bool, _ *spareSocket) (net.Conn, error) {
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline)

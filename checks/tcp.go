@@ -20,6 +20,7 @@ type TCP struct {
 	target string
 	ip     netip.AddrPort // Addr, when its host is an IP address
 	last   atomic.Pointer[net.OpError]
+	spare  spareSocket // the socket of a refused attempt, for the next
 }
 
 func newTCP(target, hostport string) (*TCP, error) {
@@ -51,7 +52,7 @@ func (t *TCP) Check(ctx context.Context) error {
 // attempt's own, which a connect refused or made at once never needs.
 func (t *TCP) checkBy(ctx context.Context, deadline time.Time) error {
 	if t.ip.IsValid() {
-		_, err := dialIP(ctx, t.ip, deadline, false)
+		_, err := dialIP(ctx, t.ip, deadline, false, &t.spare)
 		return t.again(err)
 	}
 	if !deadline.IsZero() {
