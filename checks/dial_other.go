@@ -5,6 +5,8 @@ package checks
 import (
 	"context"
 	"net"
+	"net/netip"
+	"time"
 )
 
 func dialTCP(ctx context.Context, addr string) error { return dialWithNet(ctx, "tcp", addr) }
@@ -19,4 +21,20 @@ func dialWithNet(ctx context.Context, network, addr string) error {
 
 func dialConn(ctx context.Context, network, addr string, keep bool) (net.Conn, error) {
 	return dialer.DialContext(ctx, network, addr)
+}
+
+// spareSocket keeps nothing here: see dial_linux.go.
+type spareSocket struct{}
+
+func dialIP(ctx context.Context, ap netip.AddrPort, deadline time.Time, keep bool, _ *spareSocket) (net.Conn, error) {
+	if !deadline.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline)
+		defer cancel()
+	}
+	conn, err := dialer.DialContext(ctx, "tcp", ap.String())
+	if err != nil || keep {
+		return conn, err
+	}
+	return nil, conn.Close()
 }

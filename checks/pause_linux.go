@@ -3,6 +3,7 @@ package checks
 import (
 	"context"
 	"os"
+	"sync"
 	"syscall"
 	"time"
 	"unsafe"
@@ -15,6 +16,13 @@ import (
 type pauser struct {
 	f  *os.File
 	rc syscall.RawConn
+	fd uintptr
+
+	// The end of ctx interrupts a pause: one AfterFunc for all the
+	// pauses of a wait, rather than one each.
+	mu   sync.Mutex
+	ctx  context.Context
+	stop func() bool
 }
 
 func newPauser() *pauser {
@@ -28,7 +36,7 @@ func newPauser() *pauser {
 		f.Close()
 		return nil
 	}
-	return &pauser{f: f, rc: rc}
+	return &pauser{f: f, rc: rc, fd: fd}
 }
 
 // itimerspec mirrors struct itimerspec: no interval, one expiry.
@@ -43,24 +51,47 @@ func (p *pauser) pause(ctx context.Context, d time.Duration) bool {
 		return ctx.Err() == nil
 	}
 	spec := itimerspec{value: syscall.NsecToTimespec(int64(d))}
-	var fd uintptr
-	p.rc.Control(func(f uintptr) { fd = f })
-	if _, _, errno := syscall.RawSyscall6(syscall.SYS_TIMERFD_SETTIME, fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
+	if _, _, errno := syscall.RawSyscall6(syscall.SYS_TIMERFD_SETTIME, p.fd, 0, uintptr(unsafe.Pointer(&spec)), 0, 0, 0); errno != 0 {
 		return timerPause(ctx, d)
 	}
-	p.f.SetReadDeadline(time.Time{})
-	stop := context.AfterFunc(ctx, func() { p.f.SetReadDeadline(time.Unix(1, 0)) })
-	defer stop()
-	var buf [8]byte
-	err := p.rc.Read(func(fd uintptr) bool {
-		_, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), 8)
-		return errno != syscall.EAGAIN
-	})
+	if ctx != p.ctx {
+		p.watch(ctx)
+	}
+	err := p.rc.Read(p.expired)
 	return err == nil && ctx.Err() == nil
+}
+
+// expired reads the timerfd, for RawConn.Read: false while it has not
+// expired.
+func (p *pauser) expired(fd uintptr) bool {
+	var buf [8]byte
+	_, _, errno := syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&buf[0])), 8)
+	return errno != syscall.EAGAIN
+}
+
+// watch makes the end of ctx, and no other context's, interrupt pauses.
+func (p *pauser) watch(ctx context.Context) {
+	if p.stop != nil {
+		p.stop()
+	}
+	p.mu.Lock()
+	p.ctx = ctx
+	p.mu.Unlock()
+	p.f.SetReadDeadline(time.Time{}) // an earlier context's end may have set it
+	p.stop = context.AfterFunc(ctx, func() {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.ctx == ctx {
+			p.f.SetReadDeadline(time.Unix(1, 0))
+		}
+	})
 }
 
 func (p *pauser) close() {
 	if p != nil {
+		if p.stop != nil {
+			p.stop()
+		}
 		p.f.Close()
 	}
 }

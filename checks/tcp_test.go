@@ -79,3 +79,28 @@ func TestTCPFullBacklogTimesOut(t *testing.T) {
 		t.Fatalf("got %v, want a timeout", err)
 	}
 }
+
+// A port refusing attempt after attempt gives one error value, which the
+// wait loop recognises without reading it again.
+func TestTCPRefusedAgainIsTheSameError(t *testing.T) {
+	late := testnet.NewLate(t)
+	c, err := Parse("tcp://"+late.Addr, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, second := c.Check(t.Context()), c.Check(t.Context())
+	if !errors.Is(second, syscall.ECONNREFUSED) || !identical(first, second) {
+		t.Errorf("got %v and then %v, want one connection refused error", first, second)
+	}
+}
+
+func TestIdenticalDoesNotCompareUncomparableErrors(t *testing.T) {
+	a := uncomparableError{[]string{"x"}}
+	if identical(a, a) {
+		t.Error("an uncomparable error value is identical to itself")
+	}
+}
+
+type uncomparableError struct{ msgs []string }
+
+func (e uncomparableError) Error() string { return e.msgs[0] }

@@ -2,9 +2,8 @@ package checks
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"math/rand/v2"
+	"reflect"
 	"regexp"
 	"strings"
 	"sync"
@@ -22,14 +21,22 @@ type Policy struct {
 }
 
 // Defaults for Policy. 100 ms between attempts finds a target within ~50 ms
-// of it opening at ten attempts a second; the interval grows with the time
-// already waited (1/30th of it) up to 1 s, so a long wait stays cheap for the
-// target and adds at most ~3% to the time already spent.
+// of it opening at ten attempts a second; after the first seconds
+// (quickPhase) the interval grows with the time already waited (a tenth of
+// it) up to 1 s, so a long wait stays cheap for the target and for the
+// waiter, and adds about a tenth to the time already spent.
 const (
 	DefaultAttemptTimeout = 2 * time.Second
 	DefaultMinInterval    = 100 * time.Millisecond
 	DefaultMaxInterval    = time.Second
 )
+
+// quickPhase is how long attempts come at MinInterval before the interval
+// grows: most dependencies that are starting up come up within it, and are
+// noticed within half an interval. Each attempt costs CPU (a connect through
+// the kernel's network stack is most of it), so after it the attempts thin
+// out faster than the time waited grows.
+const quickPhase = 3 * time.Second
 
 func (p Policy) withDefaults() Policy {
 	p.AttemptTimeout = positiveOr(p.AttemptTimeout, DefaultAttemptTimeout)
@@ -49,12 +56,16 @@ func positiveOr(d, def time.Duration) time.Duration {
 }
 
 // delay is the pause between the starts of two attempts after waiting for
-// elapsed: elapsed/30 within [MinInterval, MaxInterval], plus 1-10% jitter
-// so that pods retrying the same service do not fall into step. The jitter
-// only lengthens the pause: at the default 100 ms a target never sees more
-// than ten attempts in any second.
+// elapsed: MinInterval during quickPhase, then elapsed/10 within
+// [MinInterval, MaxInterval], plus 1-10% jitter so that pods retrying the
+// same service do not fall into step. The jitter only lengthens the pause:
+// at the default 100 ms a target never sees more than ten attempts in any
+// second.
 func (p Policy) delay(elapsed time.Duration) time.Duration {
-	d := min(max(elapsed/30, p.MinInterval), p.MaxInterval)
+	d := p.MinInterval
+	if elapsed >= quickPhase {
+		d = min(max(elapsed/10, p.MinInterval), p.MaxInterval)
+	}
 	return time.Duration(float64(d) * (1.01 + 0.09*rand.Float64()))
 }
 
@@ -160,6 +171,7 @@ func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []boo
 // retry runs attempts for one target until it is ready or ctx ends.
 func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Time) (TargetError, bool) {
 	res := TargetError{Target: c.String()}
+	var why string // reason(res.Err), worked out once per attempt
 	var p *pauser
 	if !w.plainTimers {
 		p = newPauser()
@@ -173,7 +185,10 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			w.report(Event{Target: res.Target, Ready: true, Detail: f.detail, Warning: f.warning, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, true
 		}
-		if isFinal(err) {
+		// A checker may return the last attempt's error value again
+		// while nothing changes: it is then neither final nor news.
+		again := res.Err != nil && identical(err, res.Err)
+		if !again && isFinal(err) {
 			res.Err = err
 			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
 			return res, false
@@ -189,8 +204,11 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 			<-ctx.Done()
 			return res, false
 		}
-		if res.Err == nil || reason(res.Err) != reason(err) {
-			w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+		if !again {
+			if r := reason(err); res.Err == nil || r != why {
+				w.report(Event{Target: res.Target, Err: err, Attempts: res.Attempts, Elapsed: time.Since(start)})
+				why = r
+			}
 		}
 		res.Err = err
 		if !p.pause(ctx, time.Until(attemptStart.Add(pol.delay(time.Since(start))))) {
@@ -210,7 +228,23 @@ var certTime = regexp.MustCompile(`current time \S+ is (after|before)`)
 // reason is an error's message without what changes between identical
 // failures, to tell a new state from the same one.
 func reason(err error) string {
-	return certTime.ReplaceAllString(localAddr.ReplaceAllString(err.Error(), ""), "")
+	// The regexps run only on a message they can match: a refused
+	// connect has neither, and is asked about ten times a second.
+	msg := err.Error()
+	if strings.Contains(msg, "->") {
+		msg = localAddr.ReplaceAllString(msg, "")
+	}
+	if strings.Contains(msg, "current time ") {
+		msg = certTime.ReplaceAllString(msg, "")
+	}
+	return msg
+}
+
+// identical reports whether a and b are one error value. Values of
+// a type that cannot be compared (== would panic) are never identical.
+func identical(a, b error) bool {
+	t := reflect.TypeOf(a)
+	return t != nil && t.Comparable() && a == b
 }
 
 func (w *Waiter) report(e Event) {
@@ -219,20 +253,33 @@ func (w *Waiter) report(e Event) {
 	}
 }
 
+// deadliner is a Checker that takes its attempt's deadline apart from ctx,
+// so that an attempt that need not wait makes no context and timer of its
+// own: a TCP connect to an IP address, refused at once.
+type deadliner interface {
+	checkBy(ctx context.Context, deadline time.Time) error
+}
+
 // runAttempt runs one check under its own timeout, inside ctx.
-func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (readyInfo, error) {
-	actx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	f, err := attempt1(actx, c)
+func runAttempt(ctx context.Context, c Checker, timeout time.Duration) (f readyInfo, err error) {
+	deadline := time.Now().Add(timeout)
+	if d, ok := c.(deadliner); ok {
+		err = d.checkBy(ctx, deadline)
+	} else {
+		actx, cancel := context.WithDeadline(ctx, deadline)
+		defer cancel()
+		f, err = attempt1(actx, c)
+	}
 	// A socket deadline can fire a moment before the context's own timer:
 	// the clock decides, not the order of the two. When the deadline was
 	// ctx's, the wait is over, not the attempt: ctx's timer may not have
-	// fired yet, so ctx.Err() alone cannot tell.
-	deadline, _ := actx.Deadline()
+	// fired yet, so ctx.Err() alone cannot tell. (The attempt's context
+	// ends early only when ctx does, or when the clock passed its
+	// deadline, so the clock alone tells that too.)
 	outer, hasOuter := ctx.Deadline()
 	now := time.Now()
 	waitOver := ctx.Err() != nil || hasOuter && !now.Before(outer)
-	if err != nil && !waitOver && (actx.Err() != nil || !now.Before(deadline)) {
+	if err != nil && !waitOver && !now.Before(deadline) {
 		return readyInfo{}, timedOut(timeout, err)
 	}
 	return f, err
@@ -249,17 +296,6 @@ func attempt1(ctx context.Context, c Checker) (f readyInfo, err error) {
 		err = c.Check(ctx)
 	}
 	return f, err
-}
-
-// timedOut wraps err, from an attempt that ran out of time, in an
-// *AttemptTimeoutError. For a check of gone it goes inside: what is
-// uncertain is whether the target is gone, and the timeout is why.
-func timedOut(after time.Duration, err error) error {
-	var ng *NotGoneError
-	if errors.As(err, &ng) && ng.Err != nil {
-		return &NotGoneError{Err: &AttemptTimeoutError{After: after, Err: ng.Err}}
-	}
-	return &AttemptTimeoutError{After: after, Err: err}
 }
 
 // ended reports whether ctx is done or its deadline has passed; its timer
@@ -307,107 +343,4 @@ func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 		return nil
 	}
 	return &NotReadyError{Targets: pending}
-}
-
-// TargetError is one target that was not ready, with its last real error.
-type TargetError struct {
-	Target   string
-	Attempts int // attempts made, or states seen when Watched
-	Err      error
-	Watched  bool // followed by a Watcher rather than asked again and again
-}
-
-func (e TargetError) Error() string {
-	state := "ready"
-	var ng *NotGoneError
-	if errors.As(e.Err, &ng) {
-		state = "gone"
-	}
-	if e.Watched {
-		return fmt.Sprintf("%s: not %s: %v", e.Target, state, e.Err)
-	}
-	return fmt.Sprintf("%s: not %s after %d attempt%s: %v", e.Target, state, e.Attempts, plural(e.Attempts), e.Err)
-}
-
-func (e TargetError) Unwrap() error { return e.Err }
-
-// NotReadyError lists the targets that were not ready. Cause is why waiting
-// stopped (context.DeadlineExceeded, or the context's cancel cause) or nil
-// after a single check.
-type NotReadyError struct {
-	Targets []TargetError
-	Cause   error
-}
-
-func (e *NotReadyError) Error() string {
-	msgs := make([]string, len(e.Targets))
-	for i, t := range e.Targets {
-		msgs[i] = t.Error()
-	}
-	return strings.Join(msgs, "; ")
-}
-
-// Unwrap returns Cause only: a target's own error may be a timeout of one
-// attempt, which must not read as the whole wait timing out.
-func (e *NotReadyError) Unwrap() error { return e.Cause }
-
-// AttemptTimeoutError is one attempt that got no answer in time: a silent
-// host, a dropped packet, a server that accepts but never replies.
-type AttemptTimeoutError struct {
-	After time.Duration
-	Err   error
-}
-
-func (e *AttemptTimeoutError) Error() string {
-	msg := e.Err.Error()
-	switch {
-	case errors.Is(e.Err, context.DeadlineExceeded):
-		// "grpc: context deadline exceeded": say what was being done,
-		// not what Go's context package calls it.
-		msg = strings.TrimRight(strings.TrimSuffix(msg, context.DeadlineExceeded.Error()), ": ")
-		if msg == "" {
-			return fmt.Sprintf("no answer within %v", e.After)
-		}
-		return fmt.Sprintf("no answer within %v (%s)", e.After, msg)
-	case strings.Contains(msg, fmt.Sprintf(" within %v", e.After)):
-		return msg // "no answer from 10.96.0.10:53 within 2s" says it already
-	}
-	return fmt.Sprintf("no answer within %v: %v", e.After, msg)
-}
-
-// cutShort is err, from an attempt that ctx ended after d, as the user
-// should read it: a deadline in the middle of an attempt is a target that
-// did not answer within d; a cancellation says why ctx was cancelled
-// (its cause), not "context canceled".
-func cutShort(ctx context.Context, err error, d time.Duration) error {
-	d = d.Round(10 * time.Millisecond)
-	switch cause := context.Cause(ctx); {
-	case errors.Is(err, context.DeadlineExceeded):
-		return &AttemptTimeoutError{After: d, Err: err}
-	case errors.Is(err, context.Canceled) && cause != nil && cause != context.Canceled:
-		return &stoppedError{After: d, Cause: cause, err: err}
-	}
-	return err
-}
-
-// stoppedError is an attempt stopped by its caller, for Cause.
-type stoppedError struct {
-	After time.Duration
-	Cause error
-	err   error
-}
-
-func (e *stoppedError) Error() string {
-	return fmt.Sprintf("stopped after %v: %v", e.After, e.Cause)
-}
-
-func (e *stoppedError) Unwrap() error { return e.err }
-
-func (e *AttemptTimeoutError) Unwrap() error { return e.Err }
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

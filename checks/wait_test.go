@@ -78,6 +78,32 @@ func TestWaitBacksOffOnLongWaits(t *testing.T) {
 	})
 }
 
+// Ten attempts a second for the first 3 s, then a tenth of the time waited:
+// about 12 from 3 s to 10 s and one a second after.
+func TestWaitThinsOutAfterTheQuickPhase(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := &scripted{name: "svc", start: time.Now(), readyAt: 31 * time.Second}
+		if err := (&Waiter{plainTimers: true}).Wait(t.Context(), []Checker{c}); err != nil {
+			t.Fatal(err)
+		}
+		var quick, after int
+		for _, at := range c.attempts {
+			switch {
+			case at >= time.Second && at < quickPhase:
+				quick++
+			case at >= quickPhase && at < 31*time.Second:
+				after++
+			}
+		}
+		if quick < 18 || quick > 20 {
+			t.Errorf("%d attempts between 1 s and 3 s, want 18 to 20 (ten a second)", quick)
+		}
+		if after < 26 || after > 36 {
+			t.Errorf("%d attempts between 3 s and 31 s, want about 31", after)
+		}
+	})
+}
+
 func TestWaitTimeoutKeepsLastRealError(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		start := time.Now()

@@ -46,7 +46,7 @@ func waitTimingFlags() []cli.Flag {
 		&cli.DurationFlag{Name: "timeout", Value: defaultWaitTimeout, Usage: "give up after this long (0: never); exit 124"},
 		&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one attempt, so a silent host cannot eat the deadline"},
 		&cli.DurationFlag{Name: "interval", Value: checks.DefaultMinInterval, Usage: "pause between attempts at first"},
-		&cli.DurationFlag{Name: "max-interval", Value: checks.DefaultMaxInterval, Usage: "longest pause between attempts; the pause grows by 1/30th of the time waited"},
+		&cli.DurationFlag{Name: "max-interval", Value: checks.DefaultMaxInterval, Usage: "longest pause between attempts; after the first 3s the pause grows to 1/10th of the time waited"},
 		&cli.BoolFlag{Name: "any", Usage: "succeed as soon as any one target is ready"},
 		goneFlag(),
 	}
