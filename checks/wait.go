@@ -4,11 +4,11 @@ import (
 	"context"
 	"math/rand/v2"
 	"reflect"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/initbox/initbox/internal/lazy"
 	"github.com/initbox/initbox/internal/sleep"
 )
 
@@ -219,11 +219,11 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 
 // localAddr matches the "127.0.0.1:40790->" of a socket error: the local
 // port changes with every attempt, the reason does not.
-var localAddr = regexp.MustCompile(`[\[\]0-9a-fA-F.:]+:\d+->`)
+var localAddr = lazy.Regexp(`[\[\]0-9a-fA-F.:]+:\d+->`)
 
 // certTime matches the "current time 2026-12-02T14:10:08Z is after" of an
 // expired certificate's error: the clock moves, the reason does not.
-var certTime = regexp.MustCompile(`current time \S+ is (after|before)`)
+var certTime = lazy.Regexp(`current time \S+ is (after|before)`)
 
 // reason is an error's message without what changes between identical
 // failures, to tell a new state from the same one.
@@ -232,10 +232,10 @@ func reason(err error) string {
 	// connect has neither, and is asked about ten times a second.
 	msg := err.Error()
 	if strings.Contains(msg, "->") {
-		msg = localAddr.ReplaceAllString(msg, "")
+		msg = localAddr().ReplaceAllString(msg, "")
 	}
 	if strings.Contains(msg, "current time ") {
-		msg = certTime.ReplaceAllString(msg, "")
+		msg = certTime().ReplaceAllString(msg, "")
 	}
 	return msg
 }
