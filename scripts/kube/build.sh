@@ -33,7 +33,7 @@ missing() {
 mkdir -p "$CACHE"
 exec 9>"$CACHE/.lock"
 flock 9
-todo=$(missing)
+todo=$(missing | tr "\n" " ") # one line: the tests below match " name"
 if [ -z "$todo" ]; then
   echo "$BIN"
   exit 0
