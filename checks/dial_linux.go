@@ -136,6 +136,13 @@ func (s *spareSocket) put(fd uintptr) bool {
 	return s.fd.CompareAndSwap(0, int64(fd)+1)
 }
 
+// close closes the kept socket, if any.
+func (s *spareSocket) close() {
+	if fd, ok := s.take(); ok {
+		syscall.Close(int(fd))
+	}
+}
+
 // fileConn turns a connected socket into a net.Conn, closing f.
 func fileConn(f *os.File) (net.Conn, error) {
 	defer f.Close()

@@ -26,6 +26,8 @@ func dialConn(ctx context.Context, network, addr string, keep bool) (net.Conn, e
 // spareSocket keeps nothing here: see dial_linux.go.
 type spareSocket struct{}
 
+func (*spareSocket) close() {}
+
 func dialIP(ctx context.Context, ap netip.AddrPort, deadline time.Time, keep bool, _ *spareSocket) (net.Conn, error) {
 	if !deadline.IsZero() {
 		var cancel context.CancelFunc

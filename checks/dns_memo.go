@@ -196,6 +196,18 @@ func (p *connPool) get(key netip.AddrPort, open func() (*net.UDPConn, error)) (*
 	return &pooled{conn: conn}, nil
 }
 
+// closeAll closes the kept sockets; sockets put back later are kept
+// again (the wait that released them makes no more exchanges).
+func (p *connPool) closeAll() {
+	p.mu.Lock()
+	conns := p.conns
+	p.conns = nil
+	p.mu.Unlock()
+	for _, c := range conns {
+		c.conn.Close()
+	}
+}
+
 // put keeps c for the next exchange with key when clean, or closes it.
 func (p *connPool) put(key netip.AddrPort, c *pooled, clean bool) {
 	c.uses++

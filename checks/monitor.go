@@ -111,6 +111,7 @@ func (m *Monitor) interval() time.Duration {
 
 // watch runs the attempts of target i until ctx ends.
 func (m *Monitor) watch(ctx context.Context, pol Policy, i int, c Checker) {
+	defer release(c)
 	var p *pauser
 	if !m.plainTimers {
 		p = newPauser()

@@ -170,6 +170,7 @@ func (w *Waiter) verdict(ctx context.Context, results []TargetError, ready []boo
 
 // retry runs attempts for one target until it is ready or ctx ends.
 func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Time) (TargetError, bool) {
+	defer release(c)
 	res := TargetError{Target: c.String()}
 	var why string // reason(res.Err), worked out once per attempt
 	var p *pauser
@@ -324,6 +325,7 @@ func (w *Waiter) Once(ctx context.Context, targets []Checker) error {
 	start := time.Now()
 	for i, c := range targets {
 		wg.Go(func() {
+			defer release(c)
 			var f readyInfo
 			if f, errs[i] = attempt1(ctx, c); errs[i] == nil {
 				w.report(Event{Target: c.String(), Ready: true, Detail: f.detail, Warning: f.warning, Attempts: 1, Elapsed: time.Since(start)})
