@@ -75,8 +75,7 @@ spec: {selector: {app: catalog}, ports: [{port: 80}]}
 		return p.condition("Ready") == "False"
 	})
 	waitLog(t, ns, name, "deps", time.Minute, `msg="not ready" target=tcp://redis:6379`)
-	events := kubectl(t, "get", "events", "-n", ns, "--field-selector", "involvedObject.name="+name, "-o", "custom-columns=MESSAGE:.message")
-	if !strings.Contains(events, "Readiness probe failed") || !strings.Contains(events, "tcp://redis:6379") {
+	if events, ok := probeEvent(t, ns, name, "Readiness probe failed", "tcp://redis:6379"); !ok {
 		t.Errorf("no failed readiness probe naming redis among the pod's events:\n%s", events)
 	}
 
@@ -138,4 +137,32 @@ spec:
 	if strings.Contains(e.Message, "s3cr3t") {
 		t.Errorf("termination message shows the password:\n%s", e.Message)
 	}
+}
+
+// probeEvent waits up to a minute for the pod's events to hold every one
+// of want. The kubelet sends events in the background, and
+// after ten probe failures it folds the rest into one "combined from
+// similar events" whose message is the latest: on a busy node the event
+// sought may land a little after the state it explains.
+func probeEvent(t *testing.T, ns, pod string, want ...string) (string, bool) {
+	t.Helper()
+	var events string
+	for end := time.Now().Add(time.Minute); ; time.Sleep(2 * time.Second) {
+		events = kubectl(t, "get", "events", "-n", ns, "--field-selector", "involvedObject.name="+pod, "-o", "custom-columns=MESSAGE:.message")
+		if containsAll(events, want) {
+			return events, true
+		}
+		if time.Now().After(end) {
+			return events, false
+		}
+	}
+}
+
+func containsAll(s string, subs []string) bool {
+	for _, sub := range subs {
+		if !strings.Contains(s, sub) {
+			return false
+		}
+	}
+	return true
 }
