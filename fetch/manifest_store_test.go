@@ -4,11 +4,11 @@ package fetch
 
 import (
 	"net/http"
-	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/initbox/initbox/internal/testutil/filestate"
 	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 )
@@ -33,24 +33,11 @@ func rerunConditional(t *testing.T, opts Options, dest string) {
 	}
 }
 
-func dirNames(t *testing.T, dir string) []string {
-	t.Helper()
-	ents, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range ents {
-		names = append(names, e.Name())
-	}
-	return names
-}
-
 func TestManifestIsAnXattrNotAFileBeside(t *testing.T) {
 	dir := t.TempDir()
 	dest := filepath.Join(dir, "index.html")
 	rerunConditional(t, Options{}, dest)
-	if got := dirNames(t, dir); !slices.Equal(got, []string{"index.html"}) {
+	if got := filestate.Names(t, dir); !slices.Equal(got, []string{"index.html"}) {
 		t.Errorf("the web root holds %q, want only index.html", got)
 	}
 	if _, err := getXattr(dest, manifestXattr); err != nil {
@@ -62,13 +49,13 @@ func TestManifestInStateDir(t *testing.T) {
 	dir, state := t.TempDir(), filepath.Join(t.TempDir(), "state")
 	dest := filepath.Join(dir, "index.html")
 	rerunConditional(t, Options{StateDir: state}, dest)
-	if got := dirNames(t, dir); !slices.Equal(got, []string{"index.html"}) {
+	if got := filestate.Names(t, dir); !slices.Equal(got, []string{"index.html"}) {
 		t.Errorf("the web root holds %q, want only index.html", got)
 	}
 	if _, err := getXattr(dest, manifestXattr); err == nil {
 		t.Errorf("%s set although a state directory was given", manifestXattr)
 	}
-	if got := dirNames(t, state); len(got) != 1 {
+	if got := filestate.Names(t, state); len(got) != 1 {
 		t.Errorf("state directory holds %q, want one manifest", got)
 	}
 }
@@ -78,7 +65,7 @@ func TestManifestWithoutXattrsIsTheHiddenFile(t *testing.T) {
 	dest := filepath.Join(dir, "index.html")
 	rerunConditional(t, Options{}, dest)
 	want := []string{".index.html" + manifestSuffix, "index.html"}
-	if got := dirNames(t, dir); !slices.Equal(got, want) {
+	if got := filestate.Names(t, dir); !slices.Equal(got, want) {
 		t.Errorf("directory holds %q, want %q", got, want)
 	}
 }
@@ -111,7 +98,7 @@ func TestLegacyManifestIsMigrated(t *testing.T) {
 	if got := srv.header(2).Get("If-None-Match"); got != `"v1"` {
 		t.Errorf("re-run If-None-Match %q, want the old manifest's \"v1\"", got)
 	}
-	if got := dirNames(t, dir); !slices.Equal(got, []string{"index.html"}) {
+	if got := filestate.Names(t, dir); !slices.Equal(got, []string{"index.html"}) {
 		t.Errorf("after the re-run the directory holds %q, want the hidden manifest gone", got)
 	}
 	if _, err := getXattr(dest, manifestXattr); err != nil {

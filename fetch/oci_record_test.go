@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/initbox/initbox/internal/testutil/filestate"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 	"github.com/initbox/initbox/internal/testutil/testregistry"
 )
@@ -29,7 +30,7 @@ func TestOCIRecordPlaces(t *testing.T) {
 	t.Run("xattr", func(t *testing.T) {
 		dir := filepath.Join(t.TempDir(), "www")
 		rerunRecorded(t, reg, nil, dir)
-		if got := dirNames(t, dir); !slices.Equal(got, []string{"index.html"}) {
+		if got := filestate.Names(t, dir); !slices.Equal(got, []string{"index.html"}) {
 			t.Errorf("a served directory holds %q, want only the artifact", got)
 		}
 		if _, err := getXattr(dir, recordXattr); err != nil {
@@ -39,7 +40,7 @@ func TestOCIRecordPlaces(t *testing.T) {
 	t.Run("state dir", func(t *testing.T) {
 		dir, state := filepath.Join(t.TempDir(), "www"), t.TempDir()
 		rerunRecorded(t, reg, func(o *Options) { o.StateDir = state }, dir)
-		if got := dirNames(t, dir); !slices.Equal(got, []string{"index.html"}) {
+		if got := filestate.Names(t, dir); !slices.Equal(got, []string{"index.html"}) {
 			t.Errorf("directory holds %q, want only the artifact", got)
 		}
 		if got, _ := os.ReadDir(state); len(got) != 1 {
@@ -49,7 +50,7 @@ func TestOCIRecordPlaces(t *testing.T) {
 	t.Run("no xattrs", func(t *testing.T) {
 		dir := filepath.Join(testfs.NoXattr(t), "www")
 		rerunRecorded(t, reg, nil, dir)
-		if got := dirNames(t, dir); !slices.Equal(got, []string{recordName, "index.html"}) {
+		if got := filestate.Names(t, dir); !slices.Equal(got, []string{recordName, "index.html"}) {
 			t.Errorf("directory holds %q, want the artifact and the hidden record", got)
 		}
 	})
