@@ -10,6 +10,8 @@ import (
 	"runtime"
 	"slices"
 	"strings"
+
+	"github.com/initbox/initbox/internal/ocispec"
 )
 
 // Media types of the manifests initbox reads: OCI's and Docker's v2.
@@ -27,14 +29,7 @@ const (
 var acceptManifests = strings.Join([]string{mtOCIIndex, mtOCIManifest, mtDockerList, mtDockerImage}, ", ")
 
 // descriptor points at a blob or manifest by digest.
-type descriptor struct {
-	MediaType    string            `json:"mediaType"`
-	ArtifactType string            `json:"artifactType,omitempty"`
-	Digest       string            `json:"digest"`
-	Size         int64             `json:"size"`
-	Annotations  map[string]string `json:"annotations,omitempty"`
-	Platform     *Platform         `json:"platform,omitempty"`
-}
+type descriptor = ocispec.Descriptor
 
 // ociManifest is an image manifest or an index: which one its media type
 // says, and which fields are set.
@@ -48,47 +43,35 @@ type ociManifest struct {
 }
 
 // Platform is an image's os/architecture[/variant].
-type Platform struct {
-	OS      string `json:"os"`
-	Arch    string `json:"architecture"`
-	Variant string `json:"variant,omitempty"`
-}
-
-func (p Platform) String() string {
-	s := p.OS + "/" + p.Arch
-	if p.Variant != "" {
-		s += "/" + p.Variant
-	}
-	return s
-}
+type Platform = ocispec.Platform
 
 // ParsePlatform reads "os/arch[/variant]", e.g. linux/arm64 or
 // linux/arm/v7; "" is the platform initbox runs on.
 func ParsePlatform(s string) (Platform, error) {
 	if s == "" {
-		return Platform{OS: runtime.GOOS, Arch: runtime.GOARCH}, nil
+		return Platform{OS: runtime.GOOS, Architecture: runtime.GOARCH}, nil
 	}
 	parts := strings.Split(s, "/")
 	if len(parts) < 2 || len(parts) > 3 || slices.Contains(parts, "") {
 		return Platform{}, fmt.Errorf("want os/arch[/variant], e.g. linux/amd64 or linux/arm/v7")
 	}
-	p := Platform{OS: parts[0], Arch: parts[1]}
+	p := Platform{OS: parts[0], Architecture: parts[1]}
 	if len(parts) == 3 {
 		p.Variant = parts[2]
 	}
 	return p, nil
 }
 
-// matches reports whether an index entry's platform is p. A platform
+// matches reports whether an index entry's platform q is p. A platform
 // given without variant takes any variant; arm64's v8 is its default.
-func (p Platform) matches(q *Platform) bool {
-	if q == nil || q.OS != p.OS || q.Arch != p.Arch {
+func matches(p Platform, q *Platform) bool {
+	if q == nil || q.OS != p.OS || q.Architecture != p.Architecture {
 		return false
 	}
 	if p.Variant == "" || q.Variant == p.Variant {
 		return true
 	}
-	return p.Arch == "arm64" && p.Variant == "v8" && q.Variant == ""
+	return p.Architecture == "arm64" && p.Variant == "v8" && q.Variant == ""
 }
 
 // getManifest fetches the manifest reference names (a tag or digest) and
@@ -195,7 +178,7 @@ func isIndex(ref OCIRef, mt string) (bool, error) {
 // without a platform (an artifact's index) gives that entry.
 func choose(ref OCIRef, entries []descriptor, p Platform) (descriptor, error) {
 	for _, d := range entries {
-		if p.matches(d.Platform) && digestRe().MatchString(d.Digest) {
+		if matches(p, d.Platform) && digestRe().MatchString(d.Digest) {
 			return d, nil
 		}
 	}

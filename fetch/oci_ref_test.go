@@ -104,7 +104,7 @@ func TestPlatformMatches(t *testing.T) {
 	} {
 		w, _ := ParsePlatform(tc.want)
 		h, _ := ParsePlatform(tc.have)
-		if got := w.matches(&h); got != tc.ok {
+		if got := matches(w, &h); got != tc.ok {
 			t.Errorf("%s matches %s = %v, want %v", tc.want, tc.have, got, tc.ok)
 		}
 	}

@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+
+	"github.com/initbox/initbox/internal/ocispec"
 )
 
 // Media types the pushes use.
@@ -24,21 +26,10 @@ const (
 )
 
 // Desc is an OCI descriptor.
-type Desc struct {
-	MediaType    string            `json:"mediaType"`
-	ArtifactType string            `json:"artifactType,omitempty"`
-	Digest       string            `json:"digest"`
-	Size         int64             `json:"size"`
-	Annotations  map[string]string `json:"annotations,omitempty"`
-	Platform     *Platform         `json:"platform,omitempty"`
-}
+type Desc = ocispec.Descriptor
 
 // Platform of an index entry.
-type Platform struct {
-	OS           string `json:"os"`
-	Architecture string `json:"architecture"`
-	Variant      string `json:"variant,omitempty"`
-}
+type Platform = ocispec.Platform
 
 // Digest is the sha256 digest of data.
 func Digest(data []byte) string {
