@@ -1,7 +1,6 @@
 package faults
 
 import (
-	"crypto/ecdsa"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -38,7 +37,7 @@ func Expired(t testing.TB) *TLSServer {
 
 func tlsServer(t testing.TB, names []string, ips []net.IP, notBefore, notAfter time.Time) *TLSServer {
 	t.Helper()
-	caKey, caCert := newCA(t)
+	caCert, caKey := testcert.CA("initbox test CA")
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(2),
 		Subject:      pkix.Name{CommonName: "initbox fault server"},
@@ -62,23 +61,4 @@ func tlsServer(t testing.TB, names []string, ips []net.IP, notBefore, notAfter t
 		t.Fatal(err)
 	}
 	return &TLSServer{Server: srv, CAFile: caFile}
-}
-
-func newCA(t testing.TB) (*ecdsa.PrivateKey, *x509.Certificate) {
-	t.Helper()
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "initbox test CA"},
-		NotBefore:             time.Now().Add(-72 * time.Hour),
-		NotAfter:              time.Now().Add(72 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign,
-	}
-	der, key := testcert.Issue(tmpl, nil, nil)
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return key, cert
 }

@@ -9,6 +9,9 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"time"
 
 	"golang.org/x/crypto/x509roots/fallback/bundle"
 )
@@ -46,4 +49,24 @@ func PublicRoot(cn string) *x509.Certificate {
 		}
 	}
 	return nil
+}
+
+// CA makes a self-signed certificate authority named cn, valid from three
+// days ago to three days ahead (wide enough for any leaf a test dates in
+// the past or the future).
+func CA(cn string) (*x509.Certificate, *ecdsa.PrivateKey) {
+	der, key := Issue(&x509.Certificate{
+		SerialNumber:          big.NewInt(1),
+		Subject:               pkix.Name{CommonName: cn},
+		NotBefore:             time.Now().Add(-72 * time.Hour),
+		NotAfter:              time.Now().Add(72 * time.Hour),
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
+	}, nil, nil)
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		panic(err)
+	}
+	return cert, key
 }

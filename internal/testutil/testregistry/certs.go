@@ -17,20 +17,7 @@ import (
 // a client certificate it signs.
 func makeCerts(t testing.TB) (ca *x509.Certificate, caPEM, certPEM, keyPEM, clientPEM, clientKeyPEM string) {
 	t.Helper()
-	caTmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(1),
-		Subject:               pkix.Name{CommonName: "initbox test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageDigitalSignature,
-	}
-	caDER, caKey := testcert.Issue(caTmpl, nil, nil)
-	ca, err := x509.ParseCertificate(caDER)
-	if err != nil {
-		t.Fatal(err)
-	}
+	ca, caKey := testcert.CA("initbox test CA")
 	leaf := func(serial int64, cn string, usage x509.ExtKeyUsage, ips []net.IP) (string, string) {
 		der, key := testcert.Issue(&x509.Certificate{
 			SerialNumber: big.NewInt(serial),
@@ -49,7 +36,7 @@ func makeCerts(t testing.TB) (ca *x509.Certificate, caPEM, certPEM, keyPEM, clie
 	}
 	certPEM, keyPEM = leaf(2, "127.0.0.1", x509.ExtKeyUsageServerAuth, []net.IP{net.IPv4(127, 0, 0, 1)})
 	clientPEM, clientKeyPEM = leaf(4, "initbox test client", x509.ExtKeyUsageClientAuth, nil)
-	return ca, pemString("CERTIFICATE", caDER), certPEM, keyPEM, clientPEM, clientKeyPEM
+	return ca, pemString("CERTIFICATE", ca.Raw), certPEM, keyPEM, clientPEM, clientKeyPEM
 }
 
 func pemString(typ string, der []byte) string {
