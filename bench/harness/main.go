@@ -99,13 +99,8 @@ func single(mode string, cmd []string, delay time.Duration) (trial, error) {
 		return trial{}, err
 	}
 	defer syscall.Close(fd)
-	p, err := start(cmd, placeholders(addr)...)
+	p, started, err := startAndSleep(delay, cmd, placeholders(addr)...)
 	if err != nil {
-		return trial{}, err
-	}
-	started := time.Now()
-	time.Sleep(delay)
-	if err := p.early(); err != nil {
 		return trial{}, err
 	}
 	ln, err := listen(fd)
@@ -139,13 +134,8 @@ func many(cmd []string, n int, target []string, delay time.Duration) (trial, err
 			args = append(args, strings.ReplaceAll(a, "{addr}", addr))
 		}
 	}
-	p, err := start(args)
+	p, started, err := startAndSleep(delay, args)
 	if err != nil {
-		return trial{}, err
-	}
-	started := time.Now()
-	time.Sleep(delay)
-	if err := p.early(); err != nil {
 		return trial{}, err
 	}
 	ready := time.Now()
@@ -180,6 +170,22 @@ func start(cmd []string, replace ...string) (*waiter, error) {
 		close(w.done)
 	}()
 	return w, nil
+}
+
+// startAndSleep starts the waiter, notes when, and lets it wait for delay
+// against targets that are not ready yet; it fails if the waiter exited
+// meanwhile.
+func startAndSleep(delay time.Duration, cmd []string, replace ...string) (*waiter, time.Time, error) {
+	p, err := start(cmd, replace...)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	started := time.Now()
+	time.Sleep(delay)
+	if err := p.early(); err != nil {
+		return nil, time.Time{}, err
+	}
+	return p, started, nil
 }
 
 // early is an error if the waiter has exited already: before its target
