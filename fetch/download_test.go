@@ -64,13 +64,9 @@ func TestWrongChecksumWritesNothing(t *testing.T) {
 
 func TestResumeAfterConnectionReset(t *testing.T) {
 	data := randomData(t, 2<<20)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		if n == 1 {
-			cut(t, w, data, 700_000, `"v1"`)
-			return
-		}
+	srv := newServer(t, cutFirst(t, data, 700_000, `"v1"`, func(w http.ResponseWriter, r *http.Request) {
 		serve(w, r, data, `"v1"`)
-	})
+	}))
 	dest := filepath.Join(t.TempDir(), "data.bin")
 	f, logs := newTestFetcher(t, Options{})
 
@@ -94,14 +90,10 @@ func TestResumeAfterConnectionReset(t *testing.T) {
 
 func TestServerIgnoringRangeRestartsFromZero(t *testing.T) {
 	data := randomData(t, 1<<20)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		if n == 1 {
-			cut(t, w, data, 300_000, `"v1"`)
-			return
-		}
+	srv := newServer(t, cutFirst(t, data, 300_000, `"v1"`, func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("ETag", `"v1"`)
 		w.Write(data) // 200 with the whole file, whatever the Range
-	})
+	}))
 	dest := filepath.Join(t.TempDir(), "data.bin")
 	f, logs := newTestFetcher(t, Options{})
 
@@ -123,13 +115,9 @@ func TestServerIgnoringRangeRestartsFromZero(t *testing.T) {
 
 func TestFileChangedBetweenAttemptsIsNeverMixed(t *testing.T) {
 	v1, v2 := randomData(t, 1<<20), randomData(t, 1<<20)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		if n == 1 {
-			cut(t, w, v1, 500_000, `"v1"`)
-			return
-		}
+	srv := newServer(t, cutFirst(t, v1, 500_000, `"v1"`, func(w http.ResponseWriter, r *http.Request) {
 		serve(w, r, v2, `"v2"`) // If-Range "v1" does not match: 200 with all of v2
-	})
+	}))
 	dest := filepath.Join(t.TempDir(), "data.bin")
 	f, _ := newTestFetcher(t, Options{})
 

@@ -65,6 +65,18 @@ func serve(w http.ResponseWriter, r *http.Request, data []byte, etag string) {
 	http.ServeContent(w, r, "", time.Unix(1700000000, 0), bytes.NewReader(data))
 }
 
+// cutFirst is a handler that cuts the first response off after n bytes of
+// data (see cut) and hands every later request to rest.
+func cutFirst(t *testing.T, data []byte, n int, etag string, rest http.HandlerFunc) func(http.ResponseWriter, *http.Request, int) {
+	return func(w http.ResponseWriter, r *http.Request, i int) {
+		if i == 1 {
+			cut(t, w, data, n, etag)
+			return
+		}
+		rest(w, r)
+	}
+}
+
 // cut sends the headers for the whole of data, then only its first n
 // bytes, then resets the connection.
 func cut(t *testing.T, w http.ResponseWriter, data []byte, n int, etag string) {

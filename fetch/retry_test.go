@@ -191,13 +191,10 @@ func TestRestartsFromZeroBackOff(t *testing.T) {
 // deadline (under load the last attempt may not have begun to answer).
 func TestDeadlineAfterCutNamesTheCut(t *testing.T) {
 	data := randomData(t, 64<<10)
-	srv := newServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
-		if n == 1 {
-			cut(t, w, data, 1000, "") // no validator: the next request starts over
-			return
-		}
-		<-r.Context().Done() // no answer at all
-	})
+	// No validator: the next request starts over, and gets no answer at all.
+	srv := newServer(t, cutFirst(t, data, 1000, "", func(w http.ResponseWriter, r *http.Request) {
+		<-r.Context().Done()
+	}))
 	f, _ := newTestFetcher(t, Options{})
 	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 	defer cancel()
