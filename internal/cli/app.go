@@ -100,7 +100,6 @@ func newApp(e *env) *cli.App {
 	}
 	run, help := commandToRun(app, e.args), asksHelp(e.args)
 	for _, cmd := range app.Commands {
-		cmd.OnUsageError = onUsageError
 		cmd.Before = e.setupLog
 		loadRootsBefore(cmd)
 		switch {
@@ -160,11 +159,6 @@ func noHelpHeadings(cmd *cli.Command) {
 
 // showOtherCommands are the commands that print other commands' flags.
 var showOtherCommands = []string{"help", "completion"}
-
-// action runs a command's function with what it may touch of the process.
-func (e *env) action(run func(*cli.Context, *env) error) cli.ActionFunc {
-	return func(c *cli.Context) error { return run(c, e) }
-}
 
 // commandNames lists the commands for messages: "wait, check or version".
 func commandNames(app *cli.App) string {

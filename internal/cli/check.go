@@ -18,20 +18,20 @@ const checkExamples = `Examples (docker-compose healthcheck; exit 0 healthy, 1 u
    initbox check grpc://localhost:50051
    initbox check --any unix:///run/a.sock unix:///run/b.sock`
 
+var checkHelp = commandHelp{
+	usage: "check every target once: exit 0 if all are ready, 1 if not (for HEALTHCHECK)",
+	forms: []string{"[options] TARGET..."},
+	about: []string{"Makes exactly one attempt per target, in parallel, and says nothing on success.",
+		targetExamples, checkExamples},
+}
+
 func checkCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "check",
-		Usage:     "check every target once: exit 0 if all are ready, 1 if not (for HEALTHCHECK)",
-		UsageText: "initbox check [options] TARGET...",
-		Description: "Makes exactly one attempt per target, in parallel, and says nothing on success.\n\n" +
-			targetExamples + "\n\n" + checkExamples,
-		Flags: append([]cli.Flag{
-			&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt"},
-			&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready"},
-			goneFlag(),
-		}, targetFlags()...),
-		Action: e.action(runCheck),
-	}
+	flags := append([]cli.Flag{
+		&cli.DurationFlag{Name: "timeout", Value: 5 * time.Second, Usage: "limit for the single attempt"},
+		&cli.BoolFlag{Name: "any", Usage: "healthy when any one target is ready"},
+		goneFlag(),
+	}, targetFlags()...)
+	return e.newCommand("check", checkHelp, flags, runCheck)
 }
 
 func runCheck(c *cli.Context, e *env) error {

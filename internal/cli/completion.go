@@ -27,21 +27,23 @@ var completionShells = map[string]func(io.Writer, *cli.App){
 	"fish": fishCompletion,
 }
 
+var completionHelp = commandHelp{
+	usage: "print a shell completion script: bash, zsh or fish",
+	forms: []string{"bash|zsh|fish"},
+	about: []string{completionUsage},
+}
+
 func completionCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:        "completion",
-		Usage:       "print a shell completion script: bash, zsh or fish",
-		UsageText:   "initbox completion bash|zsh|fish",
-		Description: completionUsage,
-		Action: func(c *cli.Context) error {
-			write, ok := completionShells[c.Args().First()]
-			if c.NArg() != 1 || !ok {
-				return usagef("completion %s: want one of bash, zsh or fish", strings.Join(c.Args().Slice(), " "))
-			}
-			write(e.stdout, c.App)
-			return nil
-		},
+	return e.newCommand("completion", completionHelp, nil, printCompletion)
+}
+
+func printCompletion(c *cli.Context, e *env) error {
+	write, ok := completionShells[c.Args().First()]
+	if c.NArg() != 1 || !ok {
+		return usagef("completion %s: want one of bash, zsh or fish", strings.Join(c.Args().Slice(), " "))
 	}
+	write(e.stdout, c.App)
+	return nil
 }
 
 // completable is what a script knows of a command: its name, one line

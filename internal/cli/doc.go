@@ -6,6 +6,8 @@
 // Where things are:
 //
 //	app.go      Main and Run, the app, its global flags, the command list
+//	command.go  newCommand, which makes every command from its help, its
+//	            flags and its run function
 //	exit.go     the one table from errors to exit codes
 //	log.go      everything about what reaches stderr: slog setup, the
 //	            final error message
@@ -38,10 +40,11 @@
 // To add a command, say "status":
 //
 //  1. Write status.go with func statusCommand(e *env) *cli.Command (cli is
-//     github.com/urfave/cli/v2) whose Action is e.action(runServe), and
-//     func runServe(c *cli.Context, e *env) error. It parses and validates
-//     every flag before any work, returning usagef("--flag %v: want ...")
-//     for mistakes, then does the work through a library.
+//     github.com/urfave/cli/v2) that returns e.newCommand("status",
+//     statusHelp, flags, runStatus), statusHelp its commandHelp, and func
+//     runStatus(c *cli.Context, e *env) error. runStatus parses and
+//     validates every flag before any work, returning usagef("--flag %v:
+//     want ...") for mistakes, then does the work through a library.
 //  2. Add statusCommand to the commands list in app.go.
 //  3. Return errors, never exit codes: a library's typed error (one with
 //     Usage() bool for the caller's mistakes), a usagef error, or a

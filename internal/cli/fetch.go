@@ -28,23 +28,23 @@ const fetchExamples = `Examples:
    initbox fetch --bearer-token-file /var/run/secrets/token -o /data/x.bin https://api.internal/x.bin
    initbox fetch -o /shared/config.json http://config:8080/config.json -- /app/server` + ociExamples
 
+var fetchHelp = commandHelp{
+	usage: "download files crash-safely: verified, resumable, atomic, idempotent",
+	forms: []string{"[options] URL... [-- COMMAND [ARG...]]", "[options] URL=PATH..."},
+	about: []string{"Each file goes to a temporary file beside its destination, is hashed while written,\n" +
+		"verified, synced and renamed into place: a failure leaves the old file as it was.\n" +
+		"With a checksum, a file already right on disk is skipped without any request; without\n" +
+		"one, a manifest (an extended attribute of the file, or in --state-dir) makes the re-run a\n" +
+		"conditional request (304: nothing written). Cut-off downloads resume (Range +\n" +
+		"If-Range); connection errors, 408, 429 and 5xx are retried until --timeout. URLs:\n" +
+		"http://, https://, file:///path, and oci://REGISTRY/REPO:TAG (artifacts and images\n" +
+		"from OCI registries, into -o DIR). Proxies from HTTP_PROXY, HTTPS_PROXY and NO_PROXY\n" +
+		"are used, as curl does.",
+		fetchExamples},
+}
+
 func fetchCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "fetch",
-		Usage:     "download files crash-safely: verified, resumable, atomic, idempotent",
-		UsageText: "initbox fetch [options] URL... [-- COMMAND [ARG...]]\n   initbox fetch [options] URL=PATH...",
-		Description: "Each file goes to a temporary file beside its destination, is hashed while written,\n" +
-			"verified, synced and renamed into place: a failure leaves the old file as it was.\n" +
-			"With a checksum, a file already right on disk is skipped without any request; without\n" +
-			"one, a manifest (an extended attribute of the file, or in --state-dir) makes the re-run a\n" +
-			"conditional request (304: nothing written). Cut-off downloads resume (Range +\n" +
-			"If-Range); connection errors, 408, 429 and 5xx are retried until --timeout. URLs:\n" +
-			"http://, https://, file:///path, and oci://REGISTRY/REPO:TAG (artifacts and images\n" +
-			"from OCI registries, into -o DIR). Proxies from HTTP_PROXY, HTTPS_PROXY and NO_PROXY\n" +
-			"are used, as curl does.\n\n" + fetchExamples,
-		Flags:  fetchFlags(),
-		Action: e.action(runFetch),
-	}
+	return e.newCommand("fetch", fetchHelp, fetchFlags(), runFetch)
 }
 
 func fetchFlags() []cli.Flag {

@@ -13,25 +13,26 @@ var versionFlag = &cli.BoolFlag{Name: "version", Aliases: []string{"v"}, Usage: 
 // helpCommand replaces urfave/cli's "help", which exits 3 on an unknown
 // topic and prints nothing useful for a typo: "initbox help wiat" is a
 // usage error (2) with a suggestion.
-func helpCommand(*env) *cli.Command {
-	return &cli.Command{
-		Name:      "help",
-		Usage:     "show the help of initbox, or of one command",
-		UsageText: "initbox help [COMMAND]",
-		HideHelp:  true,
-		Action: func(c *cli.Context) error {
-			topic := c.Args().First()
-			switch {
-			case c.NArg() > 1:
-				return usagef("help takes one command, not %d words", c.NArg())
-			case topic == "":
-				return cli.ShowAppHelp(c)
-			case c.App.Command(topic) == nil:
-				return unknownCommand(c.App, topic)
-			}
-			return cli.ShowCommandHelp(c, topic)
-		},
+func helpCommand(e *env) *cli.Command {
+	cmd := e.newCommand("help", commandHelp{
+		usage: "show the help of initbox, or of one command",
+		forms: []string{"[COMMAND]"},
+	}, nil, showHelp)
+	cmd.HideHelp = true
+	return cmd
+}
+
+func showHelp(c *cli.Context, _ *env) error {
+	topic := c.Args().First()
+	switch {
+	case c.NArg() > 1:
+		return usagef("help takes one command, not %d words", c.NArg())
+	case topic == "":
+		return cli.ShowAppHelp(c)
+	case c.App.Command(topic) == nil:
+		return unknownCommand(c.App, topic)
 	}
+	return cli.ShowCommandHelp(c, topic)
 }
 
 // rootAction runs when no command was named: "initbox --version", a bare
@@ -40,7 +41,7 @@ func helpCommand(*env) *cli.Command {
 func (e *env) rootAction(c *cli.Context) error {
 	switch {
 	case c.Bool(versionFlag.Name):
-		return printVersion(e)
+		return printVersion(c, e)
 	case c.NArg() == 0:
 		c.App.Writer = e.stderr
 		_ = cli.ShowAppHelp(c)

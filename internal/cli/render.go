@@ -32,15 +32,16 @@ unset) or env "NAME" ("" if unset); --data NAME=PATH is .NAME. A missing value
 anywhere is an error that lists every missing value with file and line, and
 nothing is written. Outputs that would not change are not touched.`
 
+var renderHelp = commandHelp{
+	usage: "render templates strictly; write atomically, and only what changed",
+	forms: []string{"[options] TEMPLATE... [-- COMMAND [ARG...]]"},
+	about: []string{"Renders every template in memory first; then writes each changed output through a\n" +
+		"temp file and a rename. Without -o or --output-dir, output goes to stdout.",
+		renderExamples},
+}
+
 func renderCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:        "render",
-		Usage:       "render templates strictly; write atomically, and only what changed",
-		UsageText:   "initbox render [options] TEMPLATE... [-- COMMAND [ARG...]]",
-		Description: "Renders every template in memory first; then writes each changed output through a\ntemp file and a rename. Without -o or --output-dir, output goes to stdout.\n\n" + renderExamples,
-		Flags:       renderFlags(),
-		Action:      e.action(runRender),
-	}
+	return e.newCommand("render", renderHelp, renderFlags(), runRender)
 }
 
 func renderFlags() []cli.Flag {

@@ -34,24 +34,24 @@ const runExamples = `Example (init.yaml):
 // maxSpecSize bounds the file: an init sequence is a page, not a dataset.
 const maxSpecSize = 1 << 20
 
+var runHelp = commandHelp{
+	usage: "run a whole init sequence from one YAML or JSON file",
+	forms: []string{"[options] [FILE] [-- COMMAND [ARG...]]"},
+	about: []string{"Steps run in order; a step is wait, check, fetch, render or exec, with the options of\n" +
+		"the command's flags as keys, or a parallel group of steps. The whole file is checked\n" +
+		"before anything runs (exit 2, naming FILE:LINE, step and key). The first step that\n" +
+		"fails stops the run with its exit code. ${VAR} and ${VAR:-default} take values from\n" +
+		"the environment; steps read no INITBOX_* variables. FILE is - for stdin; without\n" +
+		"FILE, $INITBOX_SPEC names it.",
+		runExamples},
+}
+
 func runCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "run",
-		Usage:     "run a whole init sequence from one YAML or JSON file",
-		UsageText: "initbox run [options] [FILE] [-- COMMAND [ARG...]]",
-		Description: "Steps run in order; a step is wait, check, fetch, render or exec, with the options of\n" +
-			"the command's flags as keys, or a parallel group of steps. The whole file is checked\n" +
-			"before anything runs (exit 2, naming FILE:LINE, step and key). The first step that\n" +
-			"fails stops the run with its exit code. ${VAR} and ${VAR:-default} take values from\n" +
-			"the environment; steps read no INITBOX_* variables. FILE is - for stdin; without\n" +
-			"FILE, $INITBOX_SPEC names it.\n\n" + runExamples,
-		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "check", Usage: "validate the file and stop: exit 0, or 2 with every mistake"},
-			&cli.BoolFlag{Name: "dry-run", Usage: "validate, then print the plan on stdout and stop"},
-			&cli.BoolFlag{Name: "schema", Usage: "print the JSON Schema of the file on stdout and stop"},
-		},
-		Action: e.action(runSpec),
-	}
+	return e.newCommand("run", runHelp, []cli.Flag{
+		&cli.BoolFlag{Name: "check", Usage: "validate the file and stop: exit 0, or 2 with every mistake"},
+		&cli.BoolFlag{Name: "dry-run", Usage: "validate, then print the plan on stdout and stop"},
+		&cli.BoolFlag{Name: "schema", Usage: "print the JSON Schema of the file on stdout and stop"},
+	}, runSpec)
 }
 
 func runSpec(c *cli.Context, e *env) error {

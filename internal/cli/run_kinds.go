@@ -42,7 +42,6 @@ func stepCommands(e *env) map[string]*cli.Command {
 		for _, f := range cmd.Flags {
 			*flagEnv(f) = nil
 		}
-		cmd.OnUsageError = onUsageError
 		loadRootsBefore(cmd)
 		cmds[cmd.Name] = cmd
 	}

@@ -36,23 +36,23 @@ Examples:
      startupProbe:   exec: ["/initbox", "-q", "check", "http://127.0.0.1:9900/startupz"]
      readinessProbe: exec: ["/initbox", "-q", "check", "http://127.0.0.1:9900/readyz"]`
 
+var serveHelp = commandHelp{
+	usage: "check targets continuously and answer readiness probes over HTTP (for sidecars)",
+	forms: []string{"[options] TARGET..."},
+	about: []string{"Checks each target every --interval (before it is first ready, as often as wait\n" +
+		"would) and serves the results. Logs state changes only. SIGTERM or SIGINT ends it at\n" +
+		"once with exit 0: a sidecar told to stop has not failed.",
+		serveExamples, targetExamples},
+}
+
 func serveCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "serve",
-		Usage:     "check targets continuously and answer readiness probes over HTTP (for sidecars)",
-		UsageText: "initbox serve [options] TARGET...",
-		Description: "Checks each target every --interval (before it is first ready, as often as wait\n" +
-			"would) and serves the results. Logs state changes only. SIGTERM or SIGINT ends it at\n" +
-			"once with exit 0: a sidecar told to stop has not failed.\n\n" +
-			serveExamples + "\n\n" + targetExamples,
-		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to serve on; :9900 for every interface (httpGet probes)"},
-			&cli.DurationFlag{Name: "interval", Value: checks.DefaultMonitorInterval, Usage: "time between rounds of checks of the targets that have been ready (±10% jitter)"},
-			&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one check"},
-			&cli.BoolFlag{Name: "any", Usage: "ready when any one target is ready"},
-		}, targetFlags()...),
-		Action: e.action(runServe),
-	}
+	flags := append([]cli.Flag{
+		&cli.StringFlag{Name: "listen", Value: defaultListen, Usage: "address to serve on; :9900 for every interface (httpGet probes)"},
+		&cli.DurationFlag{Name: "interval", Value: checks.DefaultMonitorInterval, Usage: "time between rounds of checks of the targets that have been ready (±10% jitter)"},
+		&cli.DurationFlag{Name: "attempt-timeout", Value: checks.DefaultAttemptTimeout, Usage: "limit for one check"},
+		&cli.BoolFlag{Name: "any", Usage: "ready when any one target is ready"},
+	}, targetFlags()...)
+	return e.newCommand("serve", serveHelp, flags, runServe)
 }
 
 func runServe(c *cli.Context, e *env) error {

@@ -13,17 +13,11 @@ import (
 var version = ""
 
 func versionCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:  "version",
-		Usage: "print the version",
-		Action: func(*cli.Context) error {
-			return printVersion(e)
-		},
-	}
+	return e.newCommand("version", commandHelp{usage: "print the version"}, nil, printVersion)
 }
 
 // printVersion is "initbox version" and "initbox --version".
-func printVersion(e *env) error {
+func printVersion(_ *cli.Context, e *env) error {
 	_, err := fmt.Fprintf(e.stdout, "initbox %s %s %s/%s\n", buildVersion(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return err
 }

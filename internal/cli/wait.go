@@ -28,17 +28,17 @@ const waitExamples = `Examples:
    initbox wait --non-empty file:///shared/config.json -- /app/server --config /shared/config.json
    INITBOX_PASSWORD_FILE=/run/secrets/db initbox wait postgres://app@db/appdb redis://cache:6379`
 
+var waitHelp = commandHelp{
+	usage: "wait until every target is ready, then optionally exec a command",
+	forms: []string{"[options] TARGET... [-- COMMAND [ARG...]]"},
+	about: []string{"Retries each target until it is ready or --timeout passes (exit 124, naming every\n" +
+		"target not ready and its last error). After success, a command given after \"--\"\n" +
+		"replaces initbox (same PID).",
+		targetExamples, waitExamples},
+}
+
 func waitCommand(e *env) *cli.Command {
-	return &cli.Command{
-		Name:      "wait",
-		Usage:     "wait until every target is ready, then optionally exec a command",
-		UsageText: "initbox wait [options] TARGET... [-- COMMAND [ARG...]]",
-		Description: "Retries each target until it is ready or --timeout passes (exit 124, naming every\n" +
-			"target not ready and its last error). After success, a command given after \"--\"\n" +
-			"replaces initbox (same PID).\n\n" + targetExamples + "\n\n" + waitExamples,
-		Flags:  append(waitTimingFlags(), targetFlags()...),
-		Action: e.action(runWait),
-	}
+	return e.newCommand("wait", waitHelp, append(waitTimingFlags(), targetFlags()...), runWait)
 }
 
 func waitTimingFlags() []cli.Flag {
