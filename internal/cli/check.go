@@ -40,6 +40,9 @@ func runCheck(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
+	if err := e.checkCommandArgs(); err != nil {
+		return err // as wait does: whether or not the targets are ready
+	}
 	if d := c.Duration("timeout"); d <= 0 {
 		return usagef("--timeout %v: want a positive duration such as 5s", d)
 	}

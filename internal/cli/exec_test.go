@@ -64,6 +64,16 @@ func TestCommandThatCannotRun(t *testing.T) {
 	}
 }
 
+// TestCheckFindsTheCommandFirst: check, like wait, tells a command after
+// "--" that cannot run whatever its targets say, not only once they are
+// healthy (the target here is refused).
+func TestCheckFindsTheCommandFirst(t *testing.T) {
+	code, argv, _, stderr := runInitbox(t, "check", "tcp://127.0.0.1:1", "--", "no-such-command-initbox")
+	if code != ExitNotFound || argv != nil || !strings.Contains(stderr, "not found in $PATH") {
+		t.Errorf("exit %d, command %q; want %d and nothing to run; stderr:\n%s", code, argv, ExitNotFound, stderr)
+	}
+}
+
 // TestExecFailureIs126: a command found and executable whose exec fails
 // (here a missing "#!" interpreter) is 126, as in sh. The exec fails, so
 // it cannot replace the test process.
