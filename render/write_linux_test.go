@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 	"github.com/initbox/initbox/internal/testutil/testfs"
 )
 
@@ -36,10 +37,10 @@ func TestSubPathMountIsUpdatedInPlace(t *testing.T) {
 	if err != nil || len(res.Changed) != 1 {
 		t.Fatalf("%+v, %v", res, err)
 	}
-	if got := readBack(t, dest); got != "new\n" {
+	if got := testfiles.Read(t, dest); got != "new\n" {
 		t.Errorf("mounted file holds %q", got)
 	}
-	if got := readBack(t, volume); got != "new\n" {
+	if got := testfiles.Read(t, volume); got != "new\n" {
 		t.Errorf("the volume's file holds %q: the mount was not written through", got)
 	}
 	if statID(t, dest).ino != before.ino {
@@ -64,7 +65,7 @@ func TestFullDiskChangesNoOutput(t *testing.T) {
 	if !errors.Is(err, syscall.ENOSPC) || err.Error() != want {
 		t.Errorf("got %v, want %q (ENOSPC)", err, want)
 	}
-	if readBack(t, a) != "old a\n" || readBack(t, b) != "old b\n" {
+	if testfiles.Read(t, a) != "old a\n" || testfiles.Read(t, b) != "old b\n" {
 		t.Error("an output changed")
 	}
 	assertNoTemps(t, dir)

@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 // fileID is what must not change when a file is not rewritten.
@@ -35,15 +37,6 @@ func apply(t *testing.T, outs []Output, o WriteOptions) (Result, error) {
 
 func out(dest, data string) Output {
 	return Output{Job: Job{Dest: dest}, Data: []byte(data)}
-}
-
-func readBack(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 func TestRerunWritesNothing(t *testing.T) {
@@ -89,7 +82,7 @@ func TestChangeReplacesAtomically(t *testing.T) {
 	if got, _ := io.ReadAll(old); string(got) != "old content\n" {
 		t.Errorf("the old file now holds %q: it was truncated", got)
 	}
-	if got := readBack(t, dest); got != "new\n" {
+	if got := testfiles.Read(t, dest); got != "new\n" {
 		t.Errorf("got %q", got)
 	}
 	assertNoTemps(t, dir)
@@ -134,7 +127,7 @@ func TestFailingValidationKeepsEveryOldFile(t *testing.T) {
 	if ve.Dest != bad || !strings.Contains(err.Error(), "syntax error in line 1") || !strings.Contains(err.Error(), "exit status 3") {
 		t.Errorf("the error does not name the file, the output and the status: %v", err)
 	}
-	if got := readBack(t, good) + readBack(t, bad); got != "old good\nold bad\n" {
+	if got := testfiles.Read(t, good) + testfiles.Read(t, bad); got != "old good\nold bad\n" {
 		t.Errorf("files hold %q: a failed validation must replace none", got)
 	}
 	if after := []fileID{statID(t, good), statID(t, bad)}; after[0] != before[0] || after[1] != before[1] {
@@ -155,7 +148,7 @@ func TestValidationSeesTheNewContentBesideTheDestination(t *testing.T) {
 		if _, err := apply(t, []Output{out(dest, "events {}\n")}, WriteOptions{Validate: validate}); err != nil {
 			t.Fatal(err)
 		}
-		if got, want := readBack(t, seen), "events {}\n"+dir+"\n"; got != want {
+		if got, want := testfiles.Read(t, seen), "events {}\n"+dir+"\n"; got != want {
 			t.Errorf("%q: the validator saw %q, want %q", validate, got, want)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/initbox/initbox/internal/spec"
+	"github.com/initbox/initbox/internal/testutil/testfiles"
 )
 
 // TestRunExamples checks every spec file of the examples (compose's files,
@@ -22,7 +23,7 @@ func TestRunExamples(t *testing.T) {
 	specs := map[string][]byte{}
 	composeSpecs, _ := filepath.Glob("../../examples/compose/run/*.yaml")
 	for _, f := range composeSpecs {
-		specs[f] = []byte(readFile(t, f))
+		specs[f] = []byte(testfiles.Read(t, f))
 	}
 	manifests, _ := filepath.Glob("../../examples/kubernetes/*.yaml")
 	for _, f := range manifests {
@@ -30,7 +31,7 @@ func TestRunExamples(t *testing.T) {
 			specs[f+": "+name] = data
 		}
 	}
-	for i, block := range yamlBlocks(readFile(t, "../../docs/run.md")) {
+	for i, block := range yamlBlocks(testfiles.Read(t, "../../docs/run.md")) {
 		if strings.Contains(block, "\nsteps:") {
 			specs[fmt.Sprintf("docs/run.md block %d", i+1)] = []byte(block)
 		}

@@ -132,7 +132,7 @@ steps:
 	if code != ExitUsage || !strings.Contains(stderr, `key "command": /app/server does not exist`) {
 		t.Fatalf("dry run of a missing program: exit %d\n%s", code, stderr)
 	}
-	path = writeSpec(t, dir, "%s", strings.Replace(readFile(t, path), "/app/server", "/bin/echo", 1))
+	path = writeSpec(t, dir, "%s", strings.Replace(testfiles.Read(t, path), "/app/server", "/bin/echo", 1))
 	code, _, stdout, stderr := runInitbox(t, "run", "--dry-run", path)
 	want := path + `: 3 steps, deadline 10m
 1  db  initbox wait --timeout=1m '--header=Authorization: xxxxx' postgres://app:xxxxx@127.0.0.1:1/db
@@ -148,15 +148,6 @@ steps:
 	if n := files.count("/a"); n != 0 || strings.Contains(stderr, "s3cr3t") {
 		t.Errorf("dry run and check made %d requests, or showed the password:\n%s", n, stderr)
 	}
-}
-
-func readFile(t *testing.T, path string) string {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
 }
 
 // TestRunIgnoresInitboxVariables: a file means the same wherever it runs;

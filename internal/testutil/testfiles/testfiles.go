@@ -109,3 +109,13 @@ func File(t *testing.T, path string, data []byte) {
 		t.Fatal(err)
 	}
 }
+
+// Read is the content of the file at path, or the test's end.
+func Read(t testing.TB, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
