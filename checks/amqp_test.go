@@ -119,9 +119,7 @@ func TestAMQP(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := mustParse(t, "amqp://app:app-secret@"+s.addr(), Options{})
-	bg := waitInBackground(t, c)
-	bg.saw(t, "connection refused")
+	bg := waitWhileRefused(t, mustParse(t, "amqp://app:app-secret@"+s.addr(), Options{}))
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}

@@ -118,23 +118,21 @@ func checkName(name string) error {
 // parseType maps DNSOptions.Type to the record type to ask for first, and
 // whether AAAA may complete an A answer.
 func parseType(s string) (qtype uint16, anyAddr, ok bool) {
-	switch strings.ToUpper(s) {
-	case "":
+	if s == "" {
 		return dns.TypeA, true, true
-	case "A":
-		return dns.TypeA, false, true
-	case "AAAA":
-		return dns.TypeAAAA, false, true
-	case "CNAME":
-		return dns.TypeCNAME, false, true
-	case "SRV":
-		return dns.TypeSRV, false, true
-	case "TXT":
-		return dns.TypeTXT, false, true
-	case "MX":
-		return dns.TypeMX, false, true
 	}
-	return 0, false, false
+	qtype, ok = recordTypes[strings.ToUpper(s)]
+	return qtype, false, ok
+}
+
+// recordTypes are the record types a check may ask for by name.
+var recordTypes = map[string]uint16{
+	"A":     dns.TypeA,
+	"AAAA":  dns.TypeAAAA,
+	"CNAME": dns.TypeCNAME,
+	"SRV":   dns.TypeSRV,
+	"TXT":   dns.TypeTXT,
+	"MX":    dns.TypeMX,
 }
 
 // String returns the target as given.

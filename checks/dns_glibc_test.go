@@ -1,7 +1,6 @@
 package checks
 
 import (
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -50,29 +49,42 @@ func byName(t *testing.T, how map[string]string) dns.HandlerFunc {
 	}
 }
 
-func TestDNSGlibcSearchRules(t *testing.T) {
+// TestDNSSearchRules: which answers end the search list, by the rule of
+// each C library.
+func TestDNSSearchRules(t *testing.T) {
 	const pod = "search a.test b.test c.test\noptions ndots:5 timeout:1 attempts:1\n"
 	for _, tt := range []struct {
+		lib  string // glibc or musl
 		test string
 		how  map[string]string
 		conf string
 		want string // the name that answers, or "" for none
 	}{
-		{"servfail goes on", map[string]string{"svc.a.test": "servfail"}, pod, "svc.c.test"},
-		{"nxdomain goes on", map[string]string{"svc.a.test": "nx"}, pod, "svc.c.test"},
-		{"refused stops, as is still counts", map[string]string{"svc.a.test": "refused"}, pod, "svc"},
-		{"timeout stops, as is still counts", map[string]string{"svc.a.test": "drop"}, pod, "svc"},
-		{"lame stops", map[string]string{"svc.a.test": "lame"}, pod, "svc"},
-		{"timeout after an earlier servfail stops", map[string]string{"svc.a.test": "servfail", "svc.b.test": "drop"}, pod, "svc"},
-		{"refused as is first does not stop", map[string]string{"svc": "refused", "svc.a.test": "nx"}, "search a.test c.test\noptions ndots:0\n", "svc.c.test"},
-		{"a lost packet, attempts:1", map[string]string{"svc.a.test": "dropfirst"}, pod, "svc"},
-		{"a lost packet, attempts:2", map[string]string{"svc.a.test": "dropfirst"}, "search a.test\noptions ndots:5 timeout:1 attempts:2\n", "svc.a.test"},
-		{"single-request", map[string]string{"svc.a.test": "servfail"}, pod + "options single-request\n", "svc.c.test"},
-		{"no-tld-query", map[string]string{"svc.a.test": "refused"}, pod + "options no-tld-query\n", ""},
+		{"glibc", "servfail goes on", map[string]string{"svc.a.test": "servfail"}, pod, "svc.c.test"},
+		{"glibc", "nxdomain goes on", map[string]string{"svc.a.test": "nx"}, pod, "svc.c.test"},
+		{"glibc", "refused stops, as is still counts", map[string]string{"svc.a.test": "refused"}, pod, "svc"},
+		{"glibc", "timeout stops, as is still counts", map[string]string{"svc.a.test": "drop"}, pod, "svc"},
+		{"glibc", "lame stops", map[string]string{"svc.a.test": "lame"}, pod, "svc"},
+		{"glibc", "timeout after an earlier servfail stops", map[string]string{"svc.a.test": "servfail", "svc.b.test": "drop"}, pod, "svc"},
+		{"glibc", "refused as is first does not stop", map[string]string{"svc": "refused", "svc.a.test": "nx"}, "search a.test c.test\noptions ndots:0\n", "svc.c.test"},
+		{"glibc", "a lost packet, attempts:1", map[string]string{"svc.a.test": "dropfirst"}, pod, "svc"},
+		{"glibc", "a lost packet, attempts:2", map[string]string{"svc.a.test": "dropfirst"}, "search a.test\noptions ndots:5 timeout:1 attempts:2\n", "svc.a.test"},
+		{"glibc", "single-request", map[string]string{"svc.a.test": "servfail"}, pod + "options single-request\n", "svc.c.test"},
+		{"glibc", "no-tld-query", map[string]string{"svc.a.test": "refused"}, pod + "options no-tld-query\n", ""},
+		{"musl", "nxdomain goes on", map[string]string{"svc.a.test": "nx"}, pod, "svc.c.test"},
+		{"musl", "servfail stops, as is not asked", map[string]string{"svc.a.test": "servfail"}, pod, ""},
+		{"musl", "refused stops", map[string]string{"svc.a.test": "refused"}, pod, ""},
+		{"musl", "nodata stops", map[string]string{"svc.a.test": "lame"}, pod, ""},
+		{"musl", "ndots dots: as is only", map[string]string{}, "search c.test\noptions ndots:0\n", "svc"},
+		{"musl", "a lost packet, attempts:2", map[string]string{"svc.a.test": "dropfirst"}, "search a.test\noptions ndots:5 timeout:2 attempts:2\n", "svc.a.test"},
 	} {
-		t.Run(tt.test, func(t *testing.T) {
+		t.Run(tt.lib+"/"+tt.test, func(t *testing.T) {
+			r, err := ParseResolver(tt.lib)
+			if err != nil {
+				t.Fatal(err)
+			}
 			s := startServer(t, byName(t, tt.how))
-			d := newTestDNS(t, s, "svc", tt.conf, DNSOptions{})
+			d := newTestDNS(t, s, "svc", tt.conf, DNSOptions{Resolver: r})
 			name, _, err := resolve(t, d)
 			if name != tt.want {
 				t.Errorf("got %q (%v), want %q; asked %v", name, err, tt.want, s.questions())
@@ -82,14 +94,9 @@ func TestDNSGlibcSearchRules(t *testing.T) {
 }
 
 func TestDNSGlibcUnreachableEndsSearch(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close() // nothing listens there now
+	addr := refusedAddr(t)
 	d := newTestDNS(t, &testServer{addr: addr}, "svc", "search a.test b.test\n", DNSOptions{})
-	_, _, err = resolve(t, d)
+	_, _, err := resolve(t, d)
 	// glibc's ECONNREFUSED: not even the name as given is asked.
 	if want := "svc: " + addr + ": connection refused for svc.a.test; like glibc, the search stopped at svc.a.test"; err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
@@ -177,31 +184,5 @@ func TestDNSGlibcStopIsExplained(t *testing.T) {
 	want := "svc: REFUSED from " + s.addr + " for svc.a.test; NXDOMAIN for svc; like glibc, the search stopped at svc.a.test"
 	if err == nil || err.Error() != want {
 		t.Errorf("got %v, want %q", err, want)
-	}
-}
-
-func TestDNSMuslRules(t *testing.T) {
-	const pod = "search a.test b.test c.test\noptions ndots:5 timeout:1 attempts:1\n"
-	for _, tt := range []struct {
-		test string
-		how  map[string]string
-		conf string
-		want string // the name that answers, or "" for none
-	}{
-		{"nxdomain goes on", map[string]string{"svc.a.test": "nx"}, pod, "svc.c.test"},
-		{"servfail stops, as is not asked", map[string]string{"svc.a.test": "servfail"}, pod, ""},
-		{"refused stops", map[string]string{"svc.a.test": "refused"}, pod, ""},
-		{"nodata stops", map[string]string{"svc.a.test": "lame"}, pod, ""},
-		{"ndots dots: as is only", map[string]string{}, "search c.test\noptions ndots:0\n", "svc"},
-		{"a lost packet, attempts:2", map[string]string{"svc.a.test": "dropfirst"}, "search a.test\noptions ndots:5 timeout:2 attempts:2\n", "svc.a.test"},
-	} {
-		t.Run(tt.test, func(t *testing.T) {
-			s := startServer(t, byName(t, tt.how))
-			d := newTestDNS(t, s, "svc", tt.conf, DNSOptions{Resolver: ResolverMusl})
-			name, _, err := resolve(t, d)
-			if name != tt.want {
-				t.Errorf("got %q (%v), want %q; asked %v", name, err, tt.want, s.questions())
-			}
-		})
 	}
 }

@@ -3,7 +3,6 @@ package checks
 import (
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"net"
 	"net/netip"
 	"slices"
@@ -107,18 +106,7 @@ func newMuslExchange(d *DNS, name string) *muslExchange {
 	m := &muslExchange{d: d, retried: map[string]bool{}}
 	m.timeout = time.Duration(d.conf.timeout) * time.Second
 	m.interval = m.timeout / time.Duration(d.conf.attempts)
-	qtypes := []uint16{d.qtype}
-	if d.anyAddr {
-		qtypes = append(qtypes, dns.TypeAAAA)
-	}
-	id := uint16(rand.Uint32())
-	for j, t := range qtypes {
-		q := &dns.Msg{
-			MsgHdr:   dns.MsgHdr{Id: id + uint16(j), RecursionDesired: true},
-			Question: []dns.Question{{Name: name, Qtype: t, Qclass: dns.ClassINET}},
-		}
-		m.qs = append(m.qs, q)
-	}
+	m.qs = d.questions(name) // no EDNS0: musl sends none
 	m.replies = make([]*dns.Msg, len(m.qs))
 	for _, s := range d.conf.servers {
 		m.servers = append(m.servers, net.UDPAddrFromAddrPort(s))

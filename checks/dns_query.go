@@ -65,6 +65,24 @@ func (a *attempt) ask(ctx context.Context, i int, name string) reply {
 	return x.reply(a.d)
 }
 
+// questions returns the queries for name, with ids in a row from a random
+// one: the wanted type, and AAAA as well when any address will do.
+func (d *DNS) questions(name string) []*dns.Msg {
+	qtypes := []uint16{d.qtype}
+	if d.anyAddr {
+		qtypes = append(qtypes, dns.TypeAAAA)
+	}
+	id := uint16(rand.Uint32())
+	qs := make([]*dns.Msg, len(qtypes))
+	for j, t := range qtypes {
+		qs[j] = &dns.Msg{
+			MsgHdr:   dns.MsgHdr{Id: id + uint16(j), RecursionDesired: true},
+			Question: []dns.Question{{Name: name, Qtype: t, Qclass: dns.ClassINET}},
+		}
+	}
+	return qs
+}
+
 func (a *attempt) newExchange(ctx context.Context, i int, name string) *exchange {
 	server := a.d.conf.servers[i]
 	x := &exchange{server: server.String(), wait: time.Duration(a.d.conf.wait(i)) * time.Second}
@@ -79,18 +97,9 @@ func (a *attempt) newExchange(ctx context.Context, i int, name string) *exchange
 		}
 	}
 	a.started = true
-	qtypes := []uint16{a.d.qtype}
-	if a.d.anyAddr {
-		qtypes = append(qtypes, dns.TypeAAAA)
-	}
-	id := uint16(rand.Uint32())
-	for j, t := range qtypes {
-		m := &dns.Msg{
-			MsgHdr:   dns.MsgHdr{Id: id + uint16(j), RecursionDesired: true},
-			Question: []dns.Question{{Name: name, Qtype: t, Qclass: dns.ClassINET}},
-		}
+	x.qs = a.d.questions(name)
+	for _, m := range x.qs {
 		m.SetEdns0(udpSize, false)
-		x.qs = append(x.qs, m)
 	}
 	x.replies = make([]*dns.Msg, len(x.qs))
 	sock, err := a.d.conns.get(server, func() (*net.UDPConn, error) {

@@ -67,6 +67,18 @@ func startServerOn(t testing.TB, host string, answer dns.HandlerFunc) *testServe
 	return s
 }
 
+// refusedAddr returns a UDP address on 127.0.0.1 where nothing listens
+// any more, so a question sent there meets ICMP port unreachable.
+func refusedAddr(t *testing.T) string {
+	t.Helper()
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	return pc.LocalAddr().String()
+}
+
 // questions returns what the server was asked so far.
 func (s *testServer) questions() []string {
 	s.mu.Lock()

@@ -47,15 +47,10 @@ func TestDNSCanceled(t *testing.T) {
 }
 
 func TestDNSConnectionRefused(t *testing.T) {
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
-	pc.Close() // nothing listens there now
+	addr := refusedAddr(t)
 	d := newTestDNS(t, &testServer{addr: addr}, "db.", "", DNSOptions{})
 	start := time.Now()
-	_, _, err = resolve(t, d)
+	_, _, err := resolve(t, d)
 	if want := "db.: " + addr + ": connection refused"; err == nil || err.Error() != want {
 		t.Errorf("got error %v, want %q", err, want)
 	}

@@ -41,10 +41,7 @@ func (c *cluster) node(t *testing.T) string {
 // running and ready with an address, as its kubelet would.
 func (c *cluster) podReady(t *testing.T, ns, pod, node string, ready bool) {
 	t.Helper()
-	path := "/api/v1/namespaces/" + ns + "/pods/" + pod
-	if p := c.must(t, "GET", path, nil); str(p, "spec", "nodeName") == "" {
-		c.create(t, path+"/binding", fmt.Sprintf(`{"metadata":{"name":%q},"target":{"kind":"Node","name":%q}}`, pod, node))
-	}
+	path := c.bind(t, ns, pod, node)
 	ip := fmt.Sprintf("10.244.%d.%d", 1+podIPs.Load()/250, 1+podIPs.Add(1)%250)
 	now := time.Now().UTC().Format(time.RFC3339)
 	status := "False"
@@ -55,6 +52,35 @@ func (c *cluster) podReady(t *testing.T, ns, pod, node string, ready bool) {
 		"conditions":[{"type":"Ready","status":%q,"lastTransitionTime":%q},{"type":"ContainersReady","status":%q,"lastTransitionTime":%q}],
 		"containerStatuses":[{"name":"c","image":"busybox","imageID":"","ready":%v,"restartCount":0,"state":{"running":{"startedAt":%q}}}]}}`,
 		ip, ip, now, status, now, status, now, ready, now))
+}
+
+// bind binds a pod to node, as a scheduler would, unless it is bound
+// already; it returns the pod's path.
+func (c *cluster) bind(t *testing.T, ns, pod, node string) string {
+	t.Helper()
+	path := "/api/v1/namespaces/" + ns + "/pods/" + pod
+	if p := c.must(t, "GET", path, nil); str(p, "spec", "nodeName") == "" {
+		c.create(t, path+"/binding", fmt.Sprintf(`{"metadata":{"name":%q},"target":{"kind":"Node","name":%q}}`, pod, node))
+	}
+	return path
+}
+
+// readyStep is a state the wait must report, and the pod then made ready
+// (or only running, when not ready).
+type readyStep struct {
+	state, pod string
+	ready      bool
+}
+
+// readyInTurn plays the kubelet step by step as the wait reports each
+// state; the wait must then end ready.
+func (c *cluster) readyInTurn(t *testing.T, w *waitRun, ns, node string, steps ...readyStep) {
+	t.Helper()
+	for _, s := range steps {
+		w.until(t, stateIs(s.state))
+		c.podReady(t, ns, s.pod, node, s.ready)
+	}
+	w.succeeds(t)
 }
 
 // podsOf waits for a controller to create n pods of a selector; their names.
@@ -82,11 +108,9 @@ func TestK8sPodReady(t *testing.T) {
 	w := startWait(t, "k8s://pod/db-0", o, 2*time.Minute)
 	w.until(t, stateIs("not found"))
 	c.createPod(t, ns, "db-0", "")
-	w.until(t, stateIs("Pending, not ready"))
-	c.podReady(t, ns, "db-0", node, false)
-	w.until(t, stateIs("Running, not ready"))
-	c.podReady(t, ns, "db-0", node, true)
-	w.succeeds(t)
+	c.readyInTurn(t, w, ns, node,
+		readyStep{"Pending, not ready", "db-0", false},
+		readyStep{"Running, not ready", "db-0", true})
 }
 
 func TestK8sPodsSelector(t *testing.T) {
@@ -97,34 +121,49 @@ func TestK8sPodsSelector(t *testing.T) {
 		c.createPod(t, ns, p, `"app":"db"`)
 	}
 	w := startWait(t, "k8s://"+ns+"/pods?selector=app%3Ddb&count=2", o, 2*time.Minute)
-	w.until(t, stateIs("0/3 ready"))
-	c.podReady(t, ns, "a", node, true)
-	w.until(t, stateIs("1/3 ready"))
-	c.podReady(t, ns, "c", node, true)
-	w.succeeds(t)
+	c.readyInTurn(t, w, ns, node,
+		readyStep{"0/3 ready", "a", true},
+		readyStep{"1/3 ready", "c", true})
+}
+
+// jobTest is Job "migrate" in a namespace of its own, and a wait for it.
+type jobTest struct {
+	c        *cluster
+	ns, node string
+	w        *waitRun
+}
+
+// startJob creates Job "migrate", which fails at its first failed pod,
+// and waits for it for at most limit.
+func startJob(t *testing.T, limit time.Duration) *jobTest {
+	t.Helper()
+	c := testCluster(t)
+	ns, o := c.waiterFor(t, "batch/jobs")
+	j := &jobTest{c: c, ns: ns, node: c.node(t)}
+	c.create(t, "/apis/batch/v1/namespaces/"+ns+"/jobs", `{"metadata":{"name":"migrate"},"spec":{"backoffLimit":0,"template":{"spec":{"restartPolicy":"Never","schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}]}}}}`)
+	j.w = startWait(t, "k8s://job/migrate", o, limit)
+	return j
+}
+
+// pod waits for the Job controller to create the Job's pod; its name.
+func (j *jobTest) pod(t *testing.T) string {
+	t.Helper()
+	return j.c.podsOf(t, j.ns, "job-name%3Dmigrate", 1)[0]
 }
 
 // TestK8sJobComplete lets the real Job controller run a Job: it creates the
 // pod, the test finishes it as a kubelet would, the controller completes.
 func TestK8sJobComplete(t *testing.T) {
-	c := testCluster(t)
-	ns, o := c.waiterFor(t, "batch/jobs")
-	node := c.node(t)
-	c.create(t, "/apis/batch/v1/namespaces/"+ns+"/jobs", `{"metadata":{"name":"migrate"},"spec":{"backoffLimit":0,"template":{"spec":{"restartPolicy":"Never","schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}]}}}}`)
-	w := startWait(t, "k8s://job/migrate", o, 2*time.Minute)
-	w.until(t, stateIs("0/1 succeeded, 1 active"))
-	pod := c.podsOf(t, ns, "job-name%3Dmigrate", 1)[0]
-	c.podFinished(t, ns, pod, node, 0)
-	w.succeeds(t)
+	j := startJob(t, 2*time.Minute)
+	j.w.until(t, stateIs("0/1 succeeded, 1 active"))
+	j.c.podFinished(t, j.ns, j.pod(t), j.node, 0)
+	j.w.succeeds(t)
 }
 
 // podFinished reports a pod's container as exited with code.
 func (c *cluster) podFinished(t *testing.T, ns, pod, node string, code int) {
 	t.Helper()
-	path := "/api/v1/namespaces/" + ns + "/pods/" + pod
-	if p := c.must(t, "GET", path, nil); str(p, "spec", "nodeName") == "" {
-		c.create(t, path+"/binding", fmt.Sprintf(`{"metadata":{"name":%q},"target":{"kind":"Node","name":%q}}`, pod, node))
-	}
+	path := c.bind(t, ns, pod, node)
 	phase, now := "Succeeded", time.Now().UTC().Format(time.RFC3339)
 	if code != 0 {
 		phase = "Failed"
@@ -135,15 +174,11 @@ func (c *cluster) podFinished(t *testing.T, ns, pod, node string, code int) {
 
 // TestK8sJobFailed: a failed Job ends the wait at once, as final.
 func TestK8sJobFailed(t *testing.T) {
-	c := testCluster(t)
-	ns, o := c.waiterFor(t, "batch/jobs")
-	node := c.node(t)
-	c.create(t, "/apis/batch/v1/namespaces/"+ns+"/jobs", `{"metadata":{"name":"migrate"},"spec":{"backoffLimit":0,"template":{"spec":{"restartPolicy":"Never","schedulerName":"initbox-test-none","containers":[{"name":"c","image":"busybox"}]}}}}`)
-	w := startWait(t, "k8s://job/migrate", o, 5*time.Minute)
-	pod := c.podsOf(t, ns, "job-name%3Dmigrate", 1)[0]
+	j := startJob(t, 5*time.Minute)
+	pod := j.pod(t)
 	start := time.Now()
-	c.podFinished(t, ns, pod, node, 1)
-	err := w.result(t)
+	j.c.podFinished(t, j.ns, pod, j.node, 1)
+	err := j.w.result(t)
 	var nr *NotReadyError
 	if !errors.As(err, &nr) || !isFinal(nr.Cause) || !strings.Contains(err.Error(), "failed: BackoffLimitExceeded") {
 		t.Fatalf("got %v, want a final BackoffLimitExceeded failure", err)
@@ -174,11 +209,9 @@ func TestK8sServiceEndpoints(t *testing.T) {
 		c.createPod(t, ns, p, `"app":"db"`)
 	}
 	w := startWait(t, "k8s://service/db?min=2", o, 2*time.Minute)
-	w.until(t, stateIs("0 ready endpoints, want 2"))
-	c.podReady(t, ns, "db-0", node, true)
-	w.until(t, stateIs("1 ready endpoint, want 2"))
-	c.podReady(t, ns, "db-1", node, true)
-	w.succeeds(t)
+	c.readyInTurn(t, w, ns, node,
+		readyStep{"0 ready endpoints, want 2", "db-0", true},
+		readyStep{"1 ready endpoint, want 2", "db-1", true})
 }
 
 // TestK8sRollouts lets the real Deployment, StatefulSet and DaemonSet

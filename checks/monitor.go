@@ -82,11 +82,8 @@ func (m *Monitor) Run(ctx context.Context) {
 
 // rounds starts a round every Interval, with jitter, until ctx ends.
 func (m *Monitor) rounds(ctx context.Context) {
-	var p *pauser
-	if !m.plainTimers {
-		p = newPauser()
-		defer p.close()
-	}
+	p := pauserFor(m.plainTimers)
+	defer p.close()
 	for p.pause(ctx, time.Duration(float64(m.interval())*(0.9+0.2*rand.Float64()))) {
 		m.mu.Lock()
 		close(m.round)
@@ -112,11 +109,8 @@ func (m *Monitor) interval() time.Duration {
 // watch runs the attempts of target i until ctx ends.
 func (m *Monitor) watch(ctx context.Context, pol Policy, i int, c Checker) {
 	defer release(c)
-	var p *pauser
-	if !m.plainTimers {
-		p = newPauser()
-		defer p.close()
-	}
+	p := pauserFor(m.plainTimers)
+	defer p.close()
 	for {
 		began := time.Now()
 		info, err := runAttempt(ctx, c, pol.AttemptTimeout)

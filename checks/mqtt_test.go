@@ -80,9 +80,7 @@ func (m *mosquitto) start(t *testing.T) {
 
 func TestMQTTStartingUp(t *testing.T) {
 	m := newMosquitto(t)
-	c := mustParse(t, "mqtt://"+hostPort(m.host, m.anon), Options{})
-	bg := waitInBackground(t, c)
-	bg.saw(t, "connection refused")
+	bg := waitWhileRefused(t, mustParse(t, "mqtt://"+hostPort(m.host, m.anon), Options{}))
 	m.start(t)
 	bg.ready(t, "broker started")
 }

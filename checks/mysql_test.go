@@ -103,9 +103,7 @@ func TestMySQLStartingUp(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := mustParse(t, "mysql://app:app-secret@"+s.addr(), Options{})
-	bg := waitInBackground(t, c)
-	bg.saw(t, "connection refused")
+	bg := waitWhileRefused(t, mustParse(t, "mysql://app:app-secret@"+s.addr(), Options{}))
 	if err := s.start(bin); err != nil {
 		t.Fatal(err)
 	}

@@ -43,9 +43,7 @@ func natsAddr(t *testing.T) (string, int) {
 
 func TestNATSStartingUp(t *testing.T) {
 	host, port := natsAddr(t)
-	c := mustParse(t, "nats://"+hostPort(host, port), Options{})
-	bg := waitInBackground(t, c)
-	bg.saw(t, "connection refused")
+	bg := waitWhileRefused(t, mustParse(t, "nats://"+hostPort(host, port), Options{}))
 	startNATS(t, host, port)
 	bg.ready(t, "server started")
 }

@@ -165,8 +165,7 @@ func TestPostgresStartingUp(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mustParse(t, "postgres://trustuser@"+s.addr()+"/postgres", Options{})
-	bg := waitInBackground(t, c)
-	bg.saw(t, "connection refused")
+	bg := waitWhileRefused(t, c)
 	if err := s.start(); err != nil {
 		t.Fatal(err)
 	}

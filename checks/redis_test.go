@@ -95,9 +95,7 @@ func TestRedisLoading(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	c := mustParse(t, "redis://"+s.addr(), Options{})
-	bg := waitInBackground(t, c)
-	bg.saw(t, "connection refused")
+	bg := waitWhileRefused(t, mustParse(t, "redis://"+s.addr(), Options{}))
 	if err := s.start("--key-load-delay", "1000", "--loading-process-events-interval-bytes", "1024"); err != nil { // 1 ms a key: 2 s, answering meanwhile
 		t.Fatal(err)
 	}

@@ -313,6 +313,16 @@ func waitInBackground(t *testing.T, c Checker) *bgWait {
 	return &bgWait{seen: seen, done: done}
 }
 
+// waitWhileRefused starts waiting for c before its server runs, as a
+// user's wait may start before the server, and returns once the wait has
+// reported the connection refused.
+func waitWhileRefused(t *testing.T, c Checker) *bgWait {
+	t.Helper()
+	bg := waitInBackground(t, c)
+	bg.saw(t, "connection refused")
+	return bg
+}
+
 // saw waits until the Waiter has reported a reason containing s.
 func (b *bgWait) saw(t *testing.T, s string) {
 	t.Helper()

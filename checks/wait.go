@@ -173,11 +173,8 @@ func (w *Waiter) retry(ctx context.Context, pol Policy, c Checker, start time.Ti
 	defer release(c)
 	res := TargetError{Target: c.String()}
 	var why string // reason(res.Err), worked out once per attempt
-	var p *pauser
-	if !w.plainTimers {
-		p = newPauser()
-		defer p.close()
-	}
+	p := pauserFor(w.plainTimers)
+	defer p.close()
 	for {
 		attemptStart := time.Now()
 		res.Attempts++
@@ -309,6 +306,15 @@ func ended(ctx context.Context) bool {
 // timerPause waits for d or until ctx ends, and reports whether d passed.
 func timerPause(ctx context.Context, d time.Duration) bool {
 	return sleep.For(ctx, d) == nil
+}
+
+// pauserFor returns what a wait's pauses sleep on: nil, which pauses on
+// runtime timers, when plain (see Waiter.plainTimers). Closing nil is fine.
+func pauserFor(plain bool) *pauser {
+	if plain {
+		return nil
+	}
+	return newPauser()
 }
 
 // CheckOnce makes exactly one attempt per target, all in parallel, each

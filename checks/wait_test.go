@@ -42,13 +42,20 @@ func (s *scripted) Check(ctx context.Context) error {
 
 func (s *scripted) String() string { return s.name }
 
+// waitForReadyAt runs a Waiter, inside a synctest bubble, on a target that
+// becomes ready readyAt from now, and returns the target with its attempts.
+func waitForReadyAt(t *testing.T, readyAt time.Duration) *scripted {
+	t.Helper()
+	c := &scripted{name: "svc", start: time.Now(), readyAt: readyAt}
+	if err := (&Waiter{plainTimers: true}).Wait(t.Context(), []Checker{c}); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 func TestWaitDetectsQuicklyAtTenAttemptsPerSecond(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := &scripted{name: "svc", start: time.Now(), readyAt: 2345 * time.Millisecond}
-		w := &Waiter{plainTimers: true}
-		if err := w.Wait(t.Context(), []Checker{c}); err != nil {
-			t.Fatal(err)
-		}
+		c := waitForReadyAt(t, 2345*time.Millisecond)
 		latency := time.Since(c.start) - c.readyAt
 		if latency > DefaultMinInterval*11/10 {
 			t.Errorf("noticed %v after the target became ready, want at most one interval", latency)
@@ -61,10 +68,7 @@ func TestWaitDetectsQuicklyAtTenAttemptsPerSecond(t *testing.T) {
 
 func TestWaitBacksOffOnLongWaits(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := &scripted{name: "svc", start: time.Now(), readyAt: 90 * time.Second}
-		if err := (&Waiter{plainTimers: true}).Wait(t.Context(), []Checker{c}); err != nil {
-			t.Fatal(err)
-		}
+		c := waitForReadyAt(t, 90*time.Second)
 		var late int
 		for _, at := range c.attempts {
 			if at >= 60*time.Second && at < 80*time.Second {
@@ -82,10 +86,7 @@ func TestWaitBacksOffOnLongWaits(t *testing.T) {
 // about 12 from 3 s to 10 s and one a second after.
 func TestWaitThinsOutAfterTheQuickPhase(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		c := &scripted{name: "svc", start: time.Now(), readyAt: 31 * time.Second}
-		if err := (&Waiter{plainTimers: true}).Wait(t.Context(), []Checker{c}); err != nil {
-			t.Fatal(err)
-		}
+		c := waitForReadyAt(t, 31*time.Second)
 		var quick, after int
 		for _, at := range c.attempts {
 			switch {
