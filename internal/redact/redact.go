@@ -22,7 +22,7 @@ var secretKey = sync.OnceValue(func() *regexp.Regexp {
 // value replaced by "xxxxx". Text that is not a URL is returned unchanged.
 func URL(s string) string {
 	u, err := url.Parse(s)
-	if err != nil {
+	if err != nil || passwordCut(u, s) {
 		return unparsed(s)
 	}
 	if u.User == nil && u.RawQuery == "" {
@@ -62,7 +62,7 @@ func Secrets(s string) []string {
 			secrets = append(secrets, v)
 		}
 	}
-	if u, err := url.Parse(s); err == nil {
+	if u, err := url.Parse(s); err == nil && !passwordCut(u, s) {
 		if u.User != nil {
 			pw, _ := u.User.Password()
 			add(pw)
@@ -131,6 +131,24 @@ func unparsed(s string) string {
 	}
 	b.WriteString(s[last:])
 	return b.String()
+}
+
+// passwordCut reports whether s parsed as u only because a "#" or "?" in
+// its password ended the authority early (http://u:p#w@host): url.Parse
+// then finds no user, and the password is in what it took for the
+// fragment or the query. Such a URL is hidden by shape, as one that does
+// not parse.
+func passwordCut(u *url.URL, s string) bool {
+	i := strings.Index(s, "://")
+	if u.User != nil || i < 0 {
+		return false
+	}
+	auth := s[i+3:]
+	if j := strings.IndexByte(auth, '/'); j >= 0 {
+		auth = auth[:j]
+	}
+	_, _, ok := passwordSpan(s[:i+3+len(auth)])
+	return ok && strings.ContainsAny(auth, "#?")
 }
 
 // passwordSpan finds the password of scheme://user:password@host… by shape:

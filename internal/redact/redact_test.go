@@ -23,6 +23,11 @@ func TestURL(t *testing.T) {
 		{"redis://:s3/cret@h:6379", "redis://:xxxxx@h:6379"},
 		{"http://u:s3cr?et@h/x", "http://u:xxxxx@h/x"},
 		{"http://u:s3cr#et@h/x", "http://u:xxxxx@h/x"},
+		// ... or that leave a URL that parses, with no user and the password
+		// in what url.Parse takes for the fragment or the query.
+		{"http://#:s3cr3t@00000", "http://#:xxxxx@00000"},
+		{"http://?:s3cr3t@h/x", "http://?:xxxxx@h/x"},
+		{"http://h/x?a=b:c@d", "http://h/x?a=b:c@d"},
 		{"http://[::1/x?page=2&token=s3cret&sig=", "http://[::1/x?page=2&token=xxxxx&sig="},
 		{"http://u:pw@[::1/x?token=s3cret", "http://u:xxxxx@[::1/x?token=xxxxx"},
 	}
