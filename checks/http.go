@@ -135,7 +135,7 @@ func (h *HTTP) do(ctx context.Context) (code int, warning string, err error) {
 	}
 	resp, err := h.client().Do(req)
 	if err != nil {
-		return 0, "", unwrapURLError(err)
+		return 0, "", noAnswer(unwrapURLError(err))
 	}
 	defer resp.Body.Close()
 	if err := h.judge(resp); err != nil {
@@ -202,6 +202,26 @@ func (e *StatusError) Error() string {
 		msg += fmt.Sprintf(": %q", b)
 	}
 	return msg
+}
+
+// NoAnswerError is a server that closed the connection before it sent a
+// status line: it accepted and hung up, or closed during the TLS handshake.
+type NoAnswerError struct {
+	Err error // EOF or a reset: which one is a race (see resetByServer)
+}
+
+func (e *NoAnswerError) Error() string {
+	return "the server closed the connection without answering"
+}
+
+func (e *NoAnswerError) Unwrap() error { return e.Err }
+
+// noAnswer gives a server that hung up before answering one reason.
+func noAnswer(err error) error {
+	if errors.Is(err, io.EOF) || resetByServer(err) {
+		return &NoAnswerError{err}
+	}
+	return err
 }
 
 // BodyError is an answer whose body could not be read in full (up to the

@@ -1,18 +1,22 @@
 package checks
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/initbox/initbox/internal/testutil/testfiles"
+	"github.com/initbox/initbox/internal/testutil/testnet"
 )
 
 func mustParse(t *testing.T, target string, opts Options) Checker {
@@ -178,5 +182,39 @@ func TestBodyErrorReasonIgnoresTimedOutLength(t *testing.T) {
 	}
 	if got := (&BodyError{Code: 200, Read: 5, Err: io.ErrUnexpectedEOF}).Error(); !strings.Contains(got, "after 5 bytes") {
 		t.Errorf("cut-off body: %q, want the length", got)
+	}
+}
+
+// A server that hangs up before answering gives one reason whether the
+// client reads an end of stream or a reset (which one it gets from a real
+// server is a race), so a wait against it logs the fault once, not again
+// each time the race goes the other way. Both servers read the request
+// first; linger 0 makes the second one's close a reset every time.
+func TestHTTPServerThatHangsUpGivesOneReason(t *testing.T) {
+	hangUp := func(linger bool) func(net.Conn) {
+		return func(c net.Conn) {
+			http.ReadRequest(bufio.NewReader(c))
+			if linger {
+				c.(*net.TCPConn).SetLinger(0)
+			}
+			c.Close()
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		addr  string
+		cause error
+	}{
+		{"end of stream", testnet.Serve(t, hangUp(false)), io.EOF},
+		{"reset", testnet.Serve(t, hangUp(true)), syscall.ECONNRESET},
+	} {
+		err := mustParse(t, "http://"+tc.addr+"/", Options{}).Check(t.Context())
+		var na *NoAnswerError
+		if !errors.As(err, &na) || !errors.Is(na.Err, tc.cause) {
+			t.Fatalf("%s: got %#v, want a NoAnswerError from %v", tc.name, err, tc.cause)
+		}
+		if got := err.Error(); got != "the server closed the connection without answering" {
+			t.Errorf("%s: reason %q", tc.name, got)
+		}
 	}
 }

@@ -79,7 +79,7 @@ func waitFaults() []fault {
 		}, cli.ExitTimeout, "no answer within 500ms"},
 		{"http on accept-and-close", func(t *testing.T) []string {
 			return []string{"http://" + faults.AcceptClose(t) + "/"}
-		}, cli.ExitTimeout, "EOF|connection reset"},
+		}, cli.ExitTimeout, `last_error="the server closed the connection without answering"`},
 	}
 }
 
