@@ -143,11 +143,11 @@ func passwordCut(u *url.URL, s string) bool {
 	if u.User != nil || i < 0 {
 		return false
 	}
-	auth := s[i+3:]
-	if j := strings.IndexByte(auth, '/'); j >= 0 {
-		auth = auth[:j]
-	}
-	_, _, ok := passwordSpan(s[:i+3+len(auth)])
+	// The "#" or "?" must come before the first "/", where it ends the
+	// authority; the password after it may hold a "/" too, so its "@" is
+	// looked for in the whole of s.
+	auth, _, _ := strings.Cut(s[i+3:], "/")
+	_, _, ok := passwordSpan(s)
 	return ok && strings.ContainsAny(auth, "#?")
 }
 

@@ -27,6 +27,8 @@ func TestURL(t *testing.T) {
 		// in what url.Parse takes for the fragment or the query.
 		{"http://#:s3cr3t@00000", "http://#:xxxxx@00000"},
 		{"http://?:s3cr3t@h/x", "http://?:xxxxx@h/x"},
+		{"http://#:s3/cr3t@h", "http://#:xxxxx@h"}, // a "/" in such a password too
+		{"http://?:s3/cr3t@h/db", "http://?:xxxxx@h/db"},
 		{"http://h/x?a=b:c@d", "http://h/x?a=b:c@d"},
 		{"http://[::1/x?page=2&token=s3cret&sig=", "http://[::1/x?page=2&token=xxxxx&sig="},
 		{"http://u:pw@[::1/x?token=s3cret", "http://u:xxxxx@[::1/x?token=xxxxx"},
