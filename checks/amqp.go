@@ -10,6 +10,8 @@ import (
 	"io"
 	"net"
 	"strings"
+
+	"github.com/initbox/initbox/internal/hangup"
 )
 
 // AMQP is ready when an AMQP 0-9-1 broker (RabbitMQ) answers the protocol
@@ -216,7 +218,9 @@ func (c *amqpConn) read(step string) (uint32, []byte, error) {
 	for {
 		var hdr [7]byte
 		if _, err := io.ReadFull(c.r, hdr[:]); err != nil {
-			if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			// A reset is a hang-up too: after a refused login, RabbitMQ
+			// closes while our Start-Ok may still be unread.
+			if hangup.Is(err) || errors.Is(err, io.ErrUnexpectedEOF) {
 				return 0, nil, errAMQPClosed
 			}
 			return 0, nil, ioError("amqp", step, err)

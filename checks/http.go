@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/initbox/initbox/internal/bodytext"
+	"github.com/initbox/initbox/internal/hangup"
 	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
 )
@@ -207,18 +208,18 @@ func (e *StatusError) Error() string {
 // NoAnswerError is a server that closed the connection before it sent a
 // status line: it accepted and hung up, or closed during the TLS handshake.
 type NoAnswerError struct {
-	Err error // EOF or a reset: which one is a race (see resetByServer)
+	Err error // EOF or a reset: which one is a race (see hangup.Is)
 }
 
 func (e *NoAnswerError) Error() string {
-	return "the server closed the connection without answering"
+	return hangup.Reason + " without answering"
 }
 
 func (e *NoAnswerError) Unwrap() error { return e.Err }
 
 // noAnswer gives a server that hung up before answering one reason.
 func noAnswer(err error) error {
-	if errors.Is(err, io.EOF) || resetByServer(err) {
+	if hangup.Is(err) {
 		return &NoAnswerError{err}
 	}
 	return err

@@ -14,9 +14,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/initbox/initbox/internal/hangup"
 	"github.com/initbox/initbox/internal/httpopt"
 	"github.com/initbox/initbox/internal/option"
 	"github.com/initbox/initbox/internal/redact"
@@ -233,19 +233,10 @@ func startTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, host string) 
 // ioError says which step of a protocol exchange failed, telling a server
 // that hung up from a network error.
 func ioError(proto, step string, err error) error {
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || resetByServer(err) {
-		return fmt.Errorf("%s: the server closed the connection %s", proto, step)
+	if errors.Is(err, io.ErrUnexpectedEOF) || hangup.Is(err) {
+		return fmt.Errorf("%s: %s %s", proto, hangup.Reason, step)
 	}
 	return fmt.Errorf("%s: %s: %w", proto, step, err)
-}
-
-// resetByServer reports a connection the server closed while bytes of ours
-// were still unread there: its kernel then sends a reset, not an end of
-// stream. Which of the two the client sees when a server hangs up is a race
-// with its own write, so they must read as one reason, or a wait that logs
-// each change of reason logs one fault again and again.
-func resetByServer(err error) bool {
-	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
 }
 
 // clientID is a random name for protocols that want one per connection, so

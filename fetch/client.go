@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"github.com/initbox/initbox/internal/hangup"
 	"github.com/initbox/initbox/internal/httpopt"
 )
 
@@ -198,6 +199,12 @@ func retryable(resp *http.Response, err error, notFound bool) (string, bool) {
 		// certificate. Trying again changes nothing.
 		if errors.As(err, &op) && op.Op == "remote error" {
 			return "", false
+		}
+		// An end of stream and a reset are the same hang-up (see hangup.Is);
+		// reported as they came, the reason would flip between them and
+		// log a retrying line at each flip.
+		if hangup.Is(err) {
+			return hangup.Reason + " without answering", true
 		}
 		return unwrapURLError(err).Error(), true
 	}

@@ -36,7 +36,7 @@ func (h commandHelp) usageText(name string) string {
 	for i, form := range h.forms {
 		lines[i] = "initbox " + name + " " + form
 	}
-	return strings.Join(lines, "\n   ")
+	return strings.Join(lines, "\n") // the help template indents each line
 }
 
 // action runs a command's function with what it may touch of the process.

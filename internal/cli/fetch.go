@@ -53,7 +53,7 @@ func fetchFlags() []cli.Flag {
 
 func httpFetchFlags() []cli.Flag {
 	out, verify, net, tlsCat := "Output", "Verification", "Network", "TLS"
-	return []cli.Flag{
+	flags := []cli.Flag{
 		&cli.StringFlag{Category: out, Name: "output", Aliases: []string{"o"}, Usage: "write the (one) URL to FILE"},
 		&cli.StringFlag{Category: out, Name: "dir", Usage: "write each URL into DIR, named after the URL's path (or Content-Disposition when the path has no name)"},
 		&cli.StringFlag{Category: out, Name: "mode", Value: "0644", Usage: "permissions of the files written, in octal"},
@@ -73,11 +73,8 @@ func httpFetchFlags() []cli.Flag {
 		&cli.StringSliceFlag{Category: net, Name: "header-file", Usage: `header whose value is read from a file: "X-Api-Key=/var/run/secrets/key" (repeatable)`},
 		&cli.StringFlag{Category: net, Name: "bearer-token-file", Usage: `send "Authorization: Bearer <the file's content>"`},
 		&cli.DurationFlag{Category: net, Name: "progress-interval", Value: 5 * time.Second, Usage: "when stderr is not a terminal, log progress this often (0: never)"},
-		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust"},
-		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe)"},
-		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for servers that ask for one (mutual TLS); with --key"},
-		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)"},
 	}
+	return append(flags, tlsFlags(tlsCat, "accept any server certificate (unsafe)")...)
 }
 
 func runFetch(c *cli.Context, e *env) error {

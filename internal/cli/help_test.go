@@ -28,6 +28,8 @@ func TestHelp(t *testing.T) {
 		{[]string{"wait", "--help"}, "initbox wait [options] TARGET..."},
 		{[]string{"wait", "tcp://db:1", "--help"}, "initbox wait [options] TARGET..."},
 		{[]string{"help", "completion"}, "source <(initbox completion bash)"},
+		// Each form of a command's usage on a line of its own, all indented alike.
+		{[]string{"help", "fetch"}, "\n   initbox fetch [options] URL... [-- COMMAND [ARG...]]\n   initbox fetch [options] URL=PATH...\n"},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -40,6 +40,7 @@ func TestBadInputExitsTwoBeforeWaiting(t *testing.T) {
 		{"negative timeout", []string{"wait", "--timeout", "-1s", "tcp://db:1"}, "--timeout"},
 		{"bad duration", []string{"wait", "--timeout", "soon", "tcp://db:1"}, "soon"},
 		{"nothing after --", []string{"wait", "tcp://db:1", "--"}, `nothing after "--"`},
+		{"serve with a command", []string{"serve", "tcp://db:1", "--", "true"}, `serve runs until it is stopped`},
 		{"interval above max", []string{"wait", "--interval", "2s", "tcp://db:1"}, "--max-interval"},
 		{"bad DNS type", []string{"wait", "--dns-type", "PTRX", "dns://db"}, "PTRX"},
 		{"bad DNS resolver", []string{"check", "--dns-resolver", "bionic", "dns://db"}, `--dns-resolver "bionic"`},

@@ -56,6 +56,9 @@ func serveCommand(e *env) *cli.Command {
 }
 
 func runServe(c *cli.Context, e *env) error {
+	if e.command != nil { // said now, not when the sidecar is stopped
+		return usagef(`serve runs until it is stopped, and nothing runs after it: drop the "--" and what follows`)
+	}
 	targets, err := parseTargets(c)
 	if err != nil {
 		return err

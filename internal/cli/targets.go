@@ -42,11 +42,7 @@ func targetFlags() []cli.Flag {
 		&cli.StringFlag{Category: http, Name: "expect-regex", Usage: "the response body must match this regular expression"},
 		&cli.StringFlag{Category: http, Name: "redirects", Value: "same-host", Usage: "which redirects to follow, at most 10: same-host (the kubelet's rule: a redirect to another host is not followed and counts as ready, with a warning), all, or none (the 3xx itself is judged)"},
 		&cli.BoolFlag{Category: http, Name: "follow-redirects", Hidden: true, Usage: "same as --redirects all (kept for old scripts)"},
-		&cli.StringFlag{Category: tlsCat, Name: "ca-file", Usage: "PEM file of CA certificates to trust"},
-		&cli.StringFlag{Category: tlsCat, Name: "cert", Usage: "client certificate (PEM) for mutual TLS"},
-		&cli.StringFlag{Category: tlsCat, Name: "key", Usage: "client certificate's private key (PEM)"},
 		&cli.StringFlag{Category: tlsCat, Name: "server-name", Usage: "name to verify in the server certificate instead of the URL's host"},
-		&cli.BoolFlag{Category: tlsCat, Name: "insecure-skip-verify", Usage: "accept any server certificate (unsafe). Certificates are verified by default: stricter than a kubelet httpGet probe, which never verifies them"},
 		&cli.StringFlag{Category: dns, Name: "dns-type", Usage: "record type: A, AAAA, CNAME, SRV, TXT or MX (default: A or AAAA)"},
 		&cli.IntFlag{Category: dns, Name: "dns-min", Value: 1, Usage: "at least this many records (headless services)"},
 		&cli.StringSliceFlag{Category: dns, Name: "dns-expect", Usage: "a value that must be among the answers (repeatable)"},
@@ -57,6 +53,7 @@ func targetFlags() []cli.Flag {
 		&cli.StringFlag{Category: proto, Name: "password-file", Usage: "file holding that password, read again on every attempt (mounted secrets)"},
 		&cli.BoolFlag{Category: "File targets", Name: "non-empty", Usage: "the file must also have data"},
 	}
+	flags = append(flags, tlsFlags(tlsCat, "accept any server certificate (unsafe). Certificates are verified by default: stricter than a kubelet httpGet probe, which never verifies them")...)
 	return append(flags, kubeFlags()...)
 }
 
