@@ -10,8 +10,6 @@ import (
 	"io"
 	"net"
 	"strings"
-
-	"github.com/initbox/initbox/internal/hangup"
 )
 
 // AMQP is ready when an AMQP 0-9-1 broker (RabbitMQ) answers the protocol
@@ -80,7 +78,9 @@ func (a *AMQP) talk(_ context.Context, conn net.Conn, pass string) error {
 func (a *AMQP) open(c *amqpConn) error {
 	for {
 		id, args, err := c.read("waiting for the answer to the login")
-		if errors.Is(err, errAMQPClosed) {
+		// After a refused login RabbitMQ hangs up, with a reset when our
+		// Start-Ok is still unread there: a HangUpError either way.
+		if hu := (*HangUpError)(nil); errors.As(err, &hu) {
 			return &AuthError{"amqp", "the broker closed the connection after the login: wrong user or password?"}
 		}
 		if err != nil {
@@ -193,9 +193,6 @@ func amqpReadShortStr(b []byte) (string, bool) {
 	return string(b[1 : 1+b[0]]), true
 }
 
-// errAMQPClosed is a broker that hung up.
-var errAMQPClosed = errors.New("amqp: the broker closed the connection")
-
 // amqpConn reads and writes frames on channel 0.
 type amqpConn struct {
 	w io.Writer
@@ -218,11 +215,6 @@ func (c *amqpConn) read(step string) (uint32, []byte, error) {
 	for {
 		var hdr [7]byte
 		if _, err := io.ReadFull(c.r, hdr[:]); err != nil {
-			// A reset is a hang-up too: after a refused login, RabbitMQ
-			// closes while our Start-Ok may still be unread.
-			if hangup.Is(err) || errors.Is(err, io.ErrUnexpectedEOF) {
-				return 0, nil, errAMQPClosed
-			}
 			return 0, nil, ioError("amqp", step, err)
 		}
 		if string(hdr[:4]) == "AMQP" {

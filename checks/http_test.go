@@ -218,3 +218,21 @@ func TestHTTPServerThatHangsUpGivesOneReason(t *testing.T) {
 		}
 	}
 }
+
+// A server that closes each connection as it accepts it, before the request
+// arrives, races net/http's transport three ways: the client reads an end
+// of stream, a reset, or (when its reader sees the close before the request
+// is counted as sent) "http: server closed idle connection". A few in a
+// thousand attempts take the rare ways; every attempt must read the same.
+func TestHTTPAcceptAndCloseGivesOneReason(t *testing.T) {
+	ln := testnet.Listen(t)
+	go testnet.AcceptAndClose(ln)
+	c := mustParse(t, "http://"+ln.Addr().String()+"/", Options{})
+	reasons := map[string]int{}
+	for range 1000 {
+		reasons[c.Check(t.Context()).Error()]++
+	}
+	if len(reasons) != 1 || reasons["the server closed the connection without answering"] == 0 {
+		t.Errorf("reasons over 1000 attempts: %v, want only the hang-up", reasons)
+	}
+}

@@ -88,8 +88,8 @@ func (n *NATS) talk(ctx context.Context, conn net.Conn, pass string) error {
 	}
 	if info.TLSRequired {
 		// The client goes TLS right after INFO; nothing more was sent.
-		if conn, err = startTLS(ctx, conn, n.tls.clone(), n.ep.host); err != nil {
-			return fmt.Errorf("nats: %w", err)
+		if conn, err = startTLS(ctx, conn, n.tls.clone(), n.ep.host, "nats"); err != nil {
+			return err
 		}
 		defer conn.Close()
 		br = bufio.NewReaderSize(conn, 64<<10)

@@ -120,11 +120,7 @@ func (p *Postgres) negotiateTLS(ctx context.Context, conn net.Conn) (net.Conn, e
 	case "verify-ca":
 		verifyChainOnly(cfg)
 	}
-	tc, err := startTLS(ctx, conn, cfg, p.ep.host)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: %w", err)
-	}
-	return tc, nil
+	return startTLS(ctx, conn, cfg, p.ep.host, "postgres")
 }
 
 // verifyChainOnly checks that the certificate chains to a trusted CA but not

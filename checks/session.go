@@ -5,9 +5,7 @@ import (
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
@@ -162,7 +160,7 @@ func (s *session) attempt(ctx context.Context, talk func(ctx context.Context, co
 		return err
 	}
 	defer conn.Close()
-	return talk(ctx, conn, pass)
+	return unanswered(talk(ctx, conn, pass), conn)
 }
 
 // open starts one attempt of a protocol check: it reads the password (from
@@ -174,13 +172,19 @@ func (ep *endpoint) open(ctx context.Context, tls *tlsConfig, proto string) (con
 		return nil, "", err
 	}
 	raw, err := dialSession(ctx, ep.addr)
-	if err != nil || tls == nil {
-		return raw, pass, err
+	if hangup.Is(err) { // a reset in the TCP handshake: it accepted and hung up
+		return nil, "", &HangUpError{proto, "without answering", err}
 	}
-	tc, err := startTLS(ctx, raw, tls.clone(), ep.host)
+	if err != nil {
+		return nil, "", err
+	}
+	if tls == nil {
+		return raw, pass, nil
+	}
+	tc, err := startTLS(ctx, raw, tls.clone(), ep.host, proto)
 	if err != nil {
 		raw.Close()
-		return nil, "", fmt.Errorf("%s: %w", proto, err)
+		return nil, "", unanswered(err, raw)
 	}
 	return rawCloser{Conn: tc, raw: raw}, pass, nil
 }
@@ -188,14 +192,14 @@ func (ep *endpoint) open(ctx context.Context, tls *tlsConfig, proto string) (con
 // rawCloser is a TLS connection whose Close closes the TCP connection.
 type rawCloser struct {
 	net.Conn
-	raw net.Conn
+	raw *sessionConn
 }
 
 func (c rawCloser) Close() error { return c.raw.Close() }
 
 // dialSession opens one attempt's TCP connection. Every read and write is
 // bound by ctx's deadline, and ending ctx (a signal) unblocks them at once.
-func dialSession(ctx context.Context, addr string) (net.Conn, error) {
+func dialSession(ctx context.Context, addr string) (*sessionConn, error) {
 	conn, err := dialer.DialContext(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
@@ -209,7 +213,14 @@ func dialSession(ctx context.Context, addr string) (net.Conn, error) {
 
 type sessionConn struct {
 	net.Conn
-	stop func() bool
+	stop  func() bool
+	heard bool // the server has sent a byte
+}
+
+func (c *sessionConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.heard = c.heard || n > 0
+	return n, err
 }
 
 func (c *sessionConn) Close() error {
@@ -218,25 +229,20 @@ func (c *sessionConn) Close() error {
 }
 
 // startTLS runs the TLS handshake over conn, verifying the certificate for
-// host unless cfg names another server or skips verification.
-func startTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, host string) (net.Conn, error) {
+// host unless cfg names another server or skips verification; proto names
+// the check in its errors.
+func startTLS(ctx context.Context, conn net.Conn, cfg *tls.Config, host, proto string) (net.Conn, error) {
 	if cfg.ServerName == "" {
 		cfg.ServerName = host
 	}
 	tc := tls.Client(conn, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		return nil, fmt.Errorf("TLS handshake: %w", err)
+		if hangup.Is(err) {
+			return nil, ioError(proto, "during the TLS handshake", err)
+		}
+		return nil, fmt.Errorf("%s: TLS handshake: %w", proto, err)
 	}
 	return tc, nil
-}
-
-// ioError says which step of a protocol exchange failed, telling a server
-// that hung up from a network error.
-func ioError(proto, step string, err error) error {
-	if errors.Is(err, io.ErrUnexpectedEOF) || hangup.Is(err) {
-		return fmt.Errorf("%s: %s %s", proto, hangup.Reason, step)
-	}
-	return fmt.Errorf("%s: %s: %w", proto, step, err)
 }
 
 // clientID is a random name for protocols that want one per connection, so

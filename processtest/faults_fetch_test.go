@@ -67,7 +67,7 @@ func fetchFaults() []fault {
 		{"tls expired", tlsFault(faults.Expired, name), cli.ExitFailed, "msg=failed.*certificate has expired"},
 		{"tcp accept-and-close", func(t *testing.T) []string {
 			return url("http://" + faults.AcceptClose(t))
-		}, cli.ExitTimeout, "timed out.*(EOF|connection reset|server closed idle connection)"},
+		}, cli.ExitTimeout, "timed out.*last: the server closed the connection without answering"},
 		{"tcp full backlog", func(t *testing.T) []string {
 			return url("http://" + faults.FullBacklog(t))
 		}, cli.ExitTimeout, "timed out.*i/o timeout"},
