@@ -56,7 +56,8 @@ func TestServeCurlAndStop(t *testing.T) {
 	eventually(t, healthTimeout, "/readyz answers", func() (bool, string) {
 		b, err := exec.Command(curl, "-s", "-w", "\n%{http_code}", "http://"+addr+"/readyz").Output()
 		out = string(b)
-		return err == nil && strings.HasSuffix(out, "\n503"), out
+		// A 503 comes before the first checks end too: wait for them.
+		return err == nil && strings.HasSuffix(out, "\n503") && !strings.Contains(out, "not checked yet"), out
 	})
 	if !strings.Contains(out, "file:///not-there: stat /not-there: no such file or directory") {
 		t.Errorf("/readyz: %q, want the missing file and why", out)

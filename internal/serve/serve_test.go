@@ -154,7 +154,9 @@ func TestReadyzAny(t *testing.T) {
 func TestReadyzJSON(t *testing.T) {
 	late := testnet.NewLate(t)
 	f := start(t, 50*time.Millisecond, false, "tcp://"+late.Addr)
-	eventually(t, f.url+"/readyz", 503)
+	// Not /readyz's 503: it comes before the first check ends too ("not
+	// checked yet"), and the reason below needs that check.
+	waitFor(t, func() bool { return f.m.Status()[0].Checked })
 	for _, h := range [][]string{{"Accept", "application/json"}, nil} {
 		u := f.url + "/readyz"
 		if h == nil {
